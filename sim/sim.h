@@ -1,0 +1,66 @@
+/* The simulation context: clock, pending events, random streams, metrics and
+ * the time-series sink.  Everything a run mutates hangs off one Sim, so two
+ * runs in one process never share state. */
+#ifndef DOM0SIM_SIM_H
+#define DOM0SIM_SIM_H
+
+#include <glib.h>
+#include <gsl/gsl_rng.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/sim_queue.h"
+#include "sim/sim_time.h"
+
+typedef struct Sim Sim;
+
+Sim *sim_new(uint64_t seed);
+void sim_free(Sim *sim);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Sim, sim_free)
+
+SimTime sim_now(const Sim *sim);
+uint64_t sim_seed(const Sim *sim);
+uint64_t sim_events_processed(const Sim *sim);
+
+/* Schedules fn(sim, data) at absolute time t (>= now) or after a delay (>= 0).
+ * Returns SIM_EVENT_NONE if t lies in the past: that is a model bug, which is
+ * also counted in the metric "sim.past_events_refused". */
+SimEventId sim_at(Sim *sim, SimTime t, SimEventFn fn, void *data);
+SimEventId sim_after(Sim *sim, SimTime delay, SimEventFn fn, void *data);
+bool sim_cancel(Sim *sim, SimEventId id);
+
+/* The random stream of a component (see sim_rng.h). */
+gsl_rng *sim_rng(Sim *sim, const char *component);
+
+/* Summary metrics, written sorted by name into summary.json.  Setting a
+ * name twice keeps the last value. */
+void sim_metric_set(Sim *sim, const char *name, double value);
+void sim_metric_setf(Sim *sim, double value, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* Adds to a metric (absent counts as 0). */
+void sim_metric_add(Sim *sim, const char *name, double delta);
+gboolean sim_metric_get(const Sim *sim, const char *name, double *value);
+/* Names in sorted order (the array and strings are owned by the caller's
+ * GPtrArray; strings are borrowed from the Sim). */
+GPtrArray *sim_metric_names(const Sim *sim);
+
+/* Time series: long-form rows "time_s,entity,metric,value" at the current
+ * time.  Without a sink (sim_timeseries_open not called) rows are counted
+ * but not written, so models need not care whether anyone listens. */
+gboolean sim_timeseries_open(Sim *sim, const char *path, GError **err);
+void sim_ts_record(Sim *sim, const char *entity, const char *metric, double value);
+uint64_t sim_ts_rows(const Sim *sim);
+/* Renames the finished file into place (or discards it when !keep). */
+gboolean sim_timeseries_close(Sim *sim, gboolean keep, GError **err);
+
+/* Progress reporting: called about every `every_wall_s` of wall-clock time. */
+typedef void (*SimProgressFn)(const Sim *sim, SimTime horizon, void *data);
+void sim_set_progress(Sim *sim, SimProgressFn fn, void *data, double every_wall_s);
+
+/* Runs events in order until none is pending, the next lies beyond `until`,
+ * or sim_stop was called.  Unless stopped, the clock then stands at `until`
+ * (when finite): the idle tail is simulated time too.  Returns the events
+ * run by this call. */
+uint64_t sim_run(Sim *sim, SimTime until);
+void sim_stop(Sim *sim);
+
+#endif
