@@ -1,0 +1,38 @@
+/* The simulated data centre of one scenario: hosts, guests, the dom0 policy
+ * and the operations the scenario schedules.  Built from a validated
+ * document; every cross-reference (a VM's host, a migration's VM and
+ * destination) is checked here, with the place in the file. */
+#ifndef DOM0SIM_WORLD_H
+#define DOM0SIM_WORLD_H
+
+#include <glib.h>
+#include <stdio.h>
+
+#include "policies/policy.h"
+#include "sim/sim.h"
+#include "sim/sim_json.h"
+
+typedef struct World World;
+
+/* Builds the world into `sim` from a validated document.  Fails with
+ * DOM0SIM_ERROR_INPUT naming the place when the document refers to things
+ * that do not exist or cannot fit. */
+World *world_build(Sim *sim, SimJsonDoc *doc, GError **err);
+void world_free(World *w);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(World, world_free)
+
+const char *world_name(const World *w);
+const char *world_policy_name(const World *w);
+SimTime world_duration(const World *w);
+
+/* Schedules the scenario's operations and periodic samples. */
+void world_start(World *w);
+/* Writes the final metrics into the Sim (call once, after the run). */
+void world_finish(World *w);
+
+/* Writes one row per migration round: CSV with a header. */
+gboolean world_write_rounds(const World *w, FILE *fp, GError **err);
+/* Prints a human summary of the results (a few lines per host and guest). */
+void world_print_summary(const World *w, FILE *fp);
+
+#endif
