@@ -42,7 +42,7 @@ static void expect_empty(SimQueue *q)
     SimTime t = -1;
     ck_assert_uint_eq(sim_queue_len(q), 0);
     ck_assert_int_eq(sim_queue_peek_time(q), SIM_TIME_MAX);
-    ck_assert(!sim_queue_pop(q, &t, NULL, NULL));
+    ck_assert_int_eq(sim_queue_pop(q, &t, NULL, NULL), false);
 }
 
 START_TEST(test_empty)
@@ -85,13 +85,13 @@ START_TEST(test_fn_returned)
     SimEventFn fn = NULL;
     void *data = NULL;
     SimTime t = 0;
-    ck_assert(sim_queue_pop(q, &t, &fn, &data));
+    ck_assert_int_eq(sim_queue_pop(q, &t, &fn, &data), true);
     ck_assert_ptr_eq((void *)fn, (void *)fn_a);
-    ck_assert(sim_queue_pop(q, &t, &fn, &data));
+    ck_assert_int_eq(sim_queue_pop(q, &t, &fn, &data), true);
     ck_assert_ptr_eq((void *)fn, (void *)fn_b);
     /* Every out-parameter is optional. */
     sim_queue_push(q, 3, fn_a, tag(3));
-    ck_assert(sim_queue_pop(q, NULL, NULL, NULL));
+    ck_assert_int_eq(sim_queue_pop(q, NULL, NULL, NULL), true);
     ck_assert_int_eq(sim_queue_last_time(q), 3);
     sim_queue_free(q);
 }
@@ -188,17 +188,17 @@ START_TEST(test_cancel_pending)
     SimEventId c = sim_queue_push(q, 3, fn_a, tag(3));
     ck_assert_uint_ne(a, b);
     ck_assert_uint_ne(b, c);
-    ck_assert(sim_queue_cancel(q, b));
+    ck_assert_int_eq(sim_queue_cancel(q, b), true);
     ck_assert_uint_eq(sim_queue_len(q), 2);
     /* Cancelling twice is a no-op. */
-    ck_assert(!sim_queue_cancel(q, b));
+    ck_assert_int_eq(sim_queue_cancel(q, b), false);
     ck_assert_uint_eq(sim_queue_len(q), 2);
     expect_pop(q, 1, 1);
     expect_pop(q, 3, 3);
     expect_empty(q);
     /* Ids of delivered events are stale. */
-    ck_assert(!sim_queue_cancel(q, a));
-    ck_assert(!sim_queue_cancel(q, c));
+    ck_assert_int_eq(sim_queue_cancel(q, a), false);
+    ck_assert_int_eq(sim_queue_cancel(q, c), false);
     sim_queue_free(q);
 }
 END_TEST
@@ -206,13 +206,13 @@ END_TEST
 START_TEST(test_cancel_invalid_ids)
 {
     SimQueue *q = sim_queue_new();
-    ck_assert(!sim_queue_cancel(q, SIM_EVENT_NONE));
-    ck_assert(!sim_queue_cancel(q, 12345));
+    ck_assert_int_eq(sim_queue_cancel(q, SIM_EVENT_NONE), false);
+    ck_assert_int_eq(sim_queue_cancel(q, 12345), false);
     SimEventId a = sim_queue_push(q, 1, fn_a, tag(1));
-    ck_assert(!sim_queue_cancel(q, SIM_EVENT_NONE));
-    ck_assert(!sim_queue_cancel(q, UINT64_MAX));
-    ck_assert(!sim_queue_cancel(q, a ^ ((SimEventId)1 << 32)));
-    ck_assert(!sim_queue_cancel(q, a + 1000000));
+    ck_assert_int_eq(sim_queue_cancel(q, SIM_EVENT_NONE), false);
+    ck_assert_int_eq(sim_queue_cancel(q, UINT64_MAX), false);
+    ck_assert_int_eq(sim_queue_cancel(q, a ^ ((SimEventId)1 << 32)), false);
+    ck_assert_int_eq(sim_queue_cancel(q, a + 1000000), false);
     ck_assert_uint_eq(sim_queue_len(q), 1);
     expect_pop(q, 1, 1);
     sim_queue_free(q);
@@ -227,21 +227,21 @@ START_TEST(test_cancel_recycled_slot)
     expect_pop(q, 1, 1);
     SimEventId b = sim_queue_push(q, 2, fn_a, tag(2));
     ck_assert_uint_ne(a, b);
-    ck_assert(!sim_queue_cancel(q, a));
+    ck_assert_int_eq(sim_queue_cancel(q, a), false);
     ck_assert_uint_eq(sim_queue_len(q), 1);
     expect_pop(q, 2, 2);
 
     /* A cancelled event's slot is reused once its tombstone surfaced. */
     SimEventId c = sim_queue_push(q, 3, fn_a, tag(3));
-    ck_assert(sim_queue_cancel(q, c));
+    ck_assert_int_eq(sim_queue_cancel(q, c), true);
     expect_empty(q);
     SimEventId d = sim_queue_push(q, 4, fn_a, tag(4));
     ck_assert_uint_ne(c, d);
-    ck_assert(!sim_queue_cancel(q, c));
+    ck_assert_int_eq(sim_queue_cancel(q, c), false);
     ck_assert_uint_eq(sim_queue_len(q), 1);
     ck_assert_int_eq(sim_queue_peek_time(q), 4);
     expect_pop(q, 4, 4);
-    ck_assert(!sim_queue_cancel(q, d));
+    ck_assert_int_eq(sim_queue_cancel(q, d), false);
     sim_queue_free(q);
 }
 END_TEST
@@ -256,9 +256,9 @@ START_TEST(test_cancel_from_callback)
     /* Pop, then act as the callback would: its own id is already stale, the
      * other pending events can still be cancelled. */
     expect_pop(q, 10, 1);
-    ck_assert(!sim_queue_cancel(q, self));
-    ck_assert(sim_queue_cancel(q, same_time));
-    ck_assert(sim_queue_cancel(q, later));
+    ck_assert_int_eq(sim_queue_cancel(q, self), false);
+    ck_assert_int_eq(sim_queue_cancel(q, same_time), true);
+    ck_assert_int_eq(sim_queue_cancel(q, later), true);
     ck_assert_uint_eq(sim_queue_len(q), 1);
     /* The callback may also schedule at the current time. */
     SimEventId now = sim_queue_push(q, 10, fn_a, tag(5));
@@ -266,7 +266,7 @@ START_TEST(test_cancel_from_callback)
     ck_assert_int_eq(sim_queue_peek_time(q), 10);
     expect_pop(q, 10, 5);
     expect_pop(q, 30, 4);
-    ck_assert(!sim_queue_cancel(q, kept));
+    ck_assert_int_eq(sim_queue_cancel(q, kept), false);
     expect_empty(q);
     sim_queue_free(q);
 }
@@ -279,15 +279,15 @@ START_TEST(test_peek_skips_dead)
     for (int i = 0; i < 5; i++)
         id[i] = sim_queue_push(q, (SimTime)(i + 1) * 100, fn_a, tag((uintptr_t)i));
     ck_assert_int_eq(sim_queue_peek_time(q), 100);
-    ck_assert(sim_queue_cancel(q, id[0]));
+    ck_assert_int_eq(sim_queue_cancel(q, id[0]), true);
     ck_assert_int_eq(sim_queue_peek_time(q), 200);
-    ck_assert(sim_queue_cancel(q, id[1]));
-    ck_assert(sim_queue_cancel(q, id[3]));
+    ck_assert_int_eq(sim_queue_cancel(q, id[1]), true);
+    ck_assert_int_eq(sim_queue_cancel(q, id[3]), true);
     ck_assert_int_eq(sim_queue_peek_time(q), 300);
     ck_assert_uint_eq(sim_queue_len(q), 2);
     expect_pop(q, 300, 2);
     ck_assert_int_eq(sim_queue_peek_time(q), 500);
-    ck_assert(sim_queue_cancel(q, id[4]));
+    ck_assert_int_eq(sim_queue_cancel(q, id[4]), true);
     expect_empty(q);
     sim_queue_free(q);
 }
@@ -308,7 +308,7 @@ START_TEST(test_push_below_peeked_time)
     sim_queue_push(q, 500, fn_a, tag(6));
     sim_queue_push(q, 1000, fn_a, tag(7));
     sim_queue_push(q, 999, fn_a, tag(8));
-    ck_assert(sim_queue_cancel(q, x));
+    ck_assert_int_eq(sim_queue_cancel(q, x), true);
     ck_assert_uint_eq(sim_queue_len(q), 6);
     ck_assert_int_eq(sim_queue_peek_time(q), 10);
     expect_pop(q, 10, 4);
@@ -358,7 +358,7 @@ START_TEST(test_ids_unique_while_pending)
     for (int i = 0; i < 10000; i++) {
         ids[i] = sim_queue_push(q, i % 97, fn_a, NULL);
         ck_assert_uint_ne(ids[i], SIM_EVENT_NONE);
-        ck_assert(!g_hash_table_contains(seen, &ids[i]));
+        ck_assert_int_eq(g_hash_table_contains(seen, &ids[i]), false);
         g_hash_table_add(seen, &ids[i]);
     }
     g_hash_table_destroy(seen);
@@ -477,7 +477,7 @@ static void run_random(guint32 seed, int nops)
     expect_empty(q);
     /* Every id handed out is stale now. */
     for (uint64_t s = 0; s < nseq; s++)
-        ck_assert(!sim_queue_cancel(q, g_array_index(ids, SimEventId, s)));
+        ck_assert_int_eq(sim_queue_cancel(q, g_array_index(ids, SimEventId, s)), false);
 
     g_free(events);
     g_ptr_array_free(iters, TRUE);
