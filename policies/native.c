@@ -3,12 +3,6 @@
  * piece of dom0 work runs on dom0's own vCPUs wherever they are. */
 #include "policies/policy.h"
 
-static gboolean native_validate(const cJSON *params, const PolicyHostInfo *host, const char *where,
-                                GError **err)
-{
-    return policy__check_socket(params, host, where, err);
-}
-
 static void native_size(const cJSON *params, const PolicyHostInfo *host, PolicyDom0Size *out)
 {
     (void)host;
@@ -23,6 +17,6 @@ const PolicyOps policy_native_ops = {
     .name = "native",
     .description = "today's Xen: static dom0 (vCPUs, memory, socket, pinning set by the "
                    "scenario); all dom0 work on dom0's own vCPUs",
-    .validate = native_validate,
+    .validate = policy__check_socket,
     .size_dom0 = native_size,
 };

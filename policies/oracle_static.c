@@ -12,12 +12,6 @@ uint64_t oracle_static_dom0_mem_mb(uint64_t physical_mem_mb)
     return 502 + physical_mem_mb * 41 / 2000;
 }
 
-static gboolean oracle_validate(const cJSON *params, const PolicyHostInfo *host, const char *where,
-                                GError **err)
-{
-    return policy__check_socket(params, host, where, err);
-}
-
 static void oracle_size(const cJSON *params, const PolicyHostInfo *host, PolicyDom0Size *out)
 {
     out->vcpus = cJSON_GetObjectItemCaseSensitive(params, "vcpus")->valueint;
@@ -30,6 +24,6 @@ const PolicyOps policy_oracle_static_ops = {
     .name = "oracle-static",
     .description = "Oracle VM rule: dom0_mem = 502 + int(0.0205 x host MB) MB, fixed vCPUs, "
                    "otherwise as native",
-    .validate = oracle_validate,
+    .validate = policy__check_socket,
     .size_dom0 = oracle_size,
 };

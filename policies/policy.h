@@ -56,7 +56,8 @@ static inline void policy_size_dom0(const PolicyOps *p, const cJSON *params,
     p->size_dom0(params, host, out);
 }
 
-/* Shared by policies that take a "socket" parameter. */
+/* A `validate` for policies whose only cross-check is that their "socket"
+ * parameter exists on the host. */
 gboolean policy__check_socket(const cJSON *params, const PolicyHostInfo *host, const char *where,
                               GError **err);
 

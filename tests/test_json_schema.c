@@ -1,5 +1,6 @@
 /* Unit tests for JSON loading with positions (sim/sim_json.h) and schema
  * validation, defaults and --set overrides (sim/sim_schema.h). */
+#include "tests/check_main.h"
 #include <check.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -821,9 +822,5 @@ static Suite *json_schema_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(json_schema_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_run_suite(json_schema_suite());
 }

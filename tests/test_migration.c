@@ -1,4 +1,5 @@
 /* Pre-copy migration against the closed form and Xen's stop rules. */
+#include "tests/check_main.h"
 #include <check.h>
 #include <math.h>
 
@@ -218,9 +219,5 @@ int main(void)
     tcase_add_test(tc, wws_formula);
     tcase_add_test(tc, stop_rules_match_xen);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run_suite(s);
 }

@@ -1,4 +1,5 @@
 /* The policy registry and the thesis's static sizing rules. */
+#include "tests/check_main.h"
 #include <check.h>
 #include <string.h>
 
@@ -79,9 +80,5 @@ int main(void)
     tcase_add_test(tc, native_takes_its_parameters);
     tcase_add_test(tc, registry_names_unique_and_described);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run_suite(s);
 }

@@ -1,4 +1,5 @@
 /* Unit tests for the pending-event set (sim/sim_queue.h). */
+#include "tests/check_main.h"
 #include <check.h>
 #include <glib.h>
 #include <stdint.h>
@@ -524,9 +525,5 @@ static Suite *queue_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(queue_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failures = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failures ? 1 : 0;
+    return check_run_suite(queue_suite());
 }

@@ -1,5 +1,6 @@
 /* The simulation context: event order through sim_at, cancellation from
  * callbacks, random streams, statistics and atomic result files. */
+#include "tests/check_main.h"
 #include <check.h>
 #include <glib/gstdio.h>
 #include <gsl/gsl_randist.h>
@@ -258,9 +259,5 @@ int main(void)
     tcase_add_test(tc, atomic_files_appear_only_when_complete);
     tcase_add_test(tc, metrics_sorted_and_accumulated);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_run_suite(s);
 }
