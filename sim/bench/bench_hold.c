@@ -10,7 +10,8 @@
  * The increments are drawn before timing into a ring buffer, so the figures
  * are queue cost alone, not random-number cost.
  *
- * Usage: dom0sim-bench [--quick]   (--quick: short run for smoke tests) */
+ * Run by `dom0sim-bench queue` (see bench_main.c); --quick is a short run
+ * for smoke tests. */
 #include <gsl/gsl_randist.h>
 #include <malloc.h>
 #include <gsl/gsl_rng.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sim/bench/bench.h"
 #include "sim/bench/heap_variants.h"
 
 #define RNG_SEED 20240601UL
@@ -96,18 +98,8 @@ static HoldResult run_hold(const BenchQueueOps *ops, size_t pending, size_t warm
     return r;
 }
 
-int main(int argc, char **argv)
+int bench_queue(bool quick)
 {
-    bool quick = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--quick") == 0) {
-            quick = true;
-        } else {
-            fprintf(stderr, "usage: %s [--quick]\n", argv[0]);
-            return 2;
-        }
-    }
-
     const BenchQueueOps *variants[] = {
         &bench_queue_production, &bench_queue_radix_indirect, &bench_queue_binary_heap,
         &bench_queue_quad_heap,  &bench_queue_pairing_heap,
