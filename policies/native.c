@@ -18,5 +18,6 @@ const PolicyOps policy_native_ops = {
     .description = "today's Xen: static dom0 (vCPUs, memory, socket, pinning set by the "
                    "scenario); all dom0 work on dom0's own vCPUs",
     .validate = policy__check_socket,
+    .place = policy__place_main,
     .size_dom0 = native_size,
 };

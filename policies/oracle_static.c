@@ -25,5 +25,6 @@ const PolicyOps policy_oracle_static_ops = {
     .description = "Oracle VM rule: dom0_mem = 502 + int(0.0205 x host MB) MB, fixed vCPUs, "
                    "otherwise as native",
     .validate = policy__check_socket,
+    .place = policy__place_main,
     .size_dom0 = oracle_size,
 };

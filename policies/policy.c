@@ -2,15 +2,18 @@
 
 #include <string.h>
 
+#include "models/host.h"
 #include "sim/sim_error.h"
 
 extern const PolicyOps policy_native_ops;
 extern const PolicyOps policy_oracle_static_ops;
+extern const PolicyOps policy_closer_ops;
 
 /* Registration order is the order --list-policies prints. */
 static const PolicyOps *const registry[] = {
     &policy_native_ops,
     &policy_oracle_static_ops,
+    &policy_closer_ops,
 };
 
 const PolicyOps *const *policy_all(size_t *n)
@@ -38,4 +41,24 @@ gboolean policy__check_socket(const cJSON *params, const PolicyHostInfo *host, c
         return FALSE;
     }
     return TRUE;
+}
+
+void policy__place_main(struct Host *h, const PolicyWork *w, PolicyPlacement *out)
+{
+    (void)w;
+    /* Like Linux spreading back-end softirqs and kernel threads over dom0's
+     * vCPUs (irqbalance): the vCPU with the least work queued, lowest index
+     * on ties. */
+    Vcpu *best = NULL;
+    double best_backlog = 0.0;
+    for (guint i = 0; i < h->main.vcpus->len; i++) {
+        Vcpu *v = h->main.vcpus->pdata[i];
+        double b = vcpu_backlog_ns(v) + (double)vcpu_queued(v);
+        if (!best || b < best_backlog) {
+            best = v;
+            best_backlog = b;
+        }
+    }
+    out->vcpu = best;
+    out->payer = NULL;
 }

@@ -1,9 +1,10 @@
 /* dom0 policies: one static table of operations per policy, found by name.
  *
- * A policy decides how dom0 is sized and where it sits at boot.  Later
- * models call further hooks (placement of each piece of dom0 work, VM
- * lifecycle events, a periodic tick); each hook is optional and a NULL entry
- * means "the policy has nothing to do here". */
+ * A policy decides how dom0 is sized and where it sits at boot (containers,
+ * vCPUs, memory, socket), where each piece of dom0 work runs and who pays
+ * for it, and may react to guests starting and stopping and to a periodic
+ * tick.  Every hook but size_dom0 and place is optional (NULL: nothing to
+ * do). */
 #ifndef DOM0SIM_POLICY_H
 #define DOM0SIM_POLICY_H
 
@@ -11,7 +12,12 @@
 #include <glib.h>
 #include <stdint.h>
 
-#include "sim/sim_json.h"
+#include "models/work.h"
+#include "sim/sim_time.h"
+
+struct Host;
+struct Domain;
+struct Vcpu;
 
 /* What a host offers dom0 at boot. */
 typedef struct {
@@ -22,21 +28,52 @@ typedef struct {
 
 /* dom0 as the policy sizes it on one host. */
 typedef struct {
-    int vcpus;             /* dom0 vCPUs */
-    uint64_t memory_bytes; /* dom0 memory */
-    int socket;            /* NUMA node holding dom0's vCPUs and memory */
-    gboolean pinned;       /* vCPUs hard-pinned to pCPUs of `socket` */
+    int vcpus;                       /* main container (all of dom0 without secondaries) */
+    uint64_t memory_bytes;           /* main container memory */
+    int socket;                      /* NUMA node holding the main container */
+    gboolean pinned;                 /* main vCPUs hard-pinned one per pCPU of `socket` */
+    gboolean secondary;              /* closer: one secondary container per socket */
+    uint64_t secondary_memory_bytes; /* initial memory of each secondary container */
 } PolicyDom0Size;
+
+/* What a piece of dom0 work is, as closer's Algorithm 2 distinguishes it. */
+typedef enum {
+    DOM0_WORK_OWN,         /* T0, T1, and T2 other than shutdown/migration: dom0's own */
+    DOM0_WORK_IO_GUEST,    /* T3 initiated by a guest vCPU (disk I/O, packet send) */
+    DOM0_WORK_IO_EXTERNAL, /* T3 not initiated by the guest (packet reception) */
+    DOM0_WORK_GUEST_OP,    /* shutdown or migration of a guest */
+} Dom0WorkKind;
+
+/* One piece of dom0 work to place. */
+typedef struct {
+    Dom0WorkKind kind;
+    const WorkItem *work;
+    struct Domain *guest; /* the guest it is for (NULL: dom0's own, T0/T1) */
+    struct Vcpu *raiser;  /* guest vCPU that raised it (NULL: external event) */
+} PolicyWork;
+
+typedef struct {
+    struct Vcpu *vcpu;    /* the dom0 vCPU that runs it */
+    struct Domain *payer; /* whose CPU account pays (NULL: dom0) */
+} PolicyPlacement;
 
 typedef struct PolicyOps {
     const char *name;
     const char *description; /* one line, for --list-policies */
-    /* Checks the policy's parameter block (already schema-validated, defaults
-     * filled) against the hosts; `where` prefixes messages. */
+    /* Checks the policy's parameter block (schema-validated, defaults
+     * filled) against a host; `where` prefixes messages. */
     gboolean (*validate)(const cJSON *params, const PolicyHostInfo *host, const char *where,
                          GError **err);
     /* Boot-time sizing of dom0 on a host. */
     void (*size_dom0)(const cJSON *params, const PolicyHostInfo *host, PolicyDom0Size *out);
+    /* Where a piece of dom0 work runs and who pays. */
+    void (*place)(struct Host *h, const PolicyWork *w, PolicyPlacement *out);
+    /* A guest starts on / leaves the host. */
+    void (*guest_started)(struct Host *h, struct Domain *guest);
+    void (*guest_stopped)(struct Host *h, struct Domain *guest);
+    /* Called every `tick` of simulated time when tick is > 0. */
+    void (*tick)(struct Host *h);
+    SimTime tick_period;
 } PolicyOps;
 
 /* The registered policies, in registration order; *n receives their count. */
@@ -53,12 +90,23 @@ static inline gboolean policy_validate(const PolicyOps *p, const cJSON *params,
 static inline void policy_size_dom0(const PolicyOps *p, const cJSON *params,
                                     const PolicyHostInfo *host, PolicyDom0Size *out)
 {
+    *out = (PolicyDom0Size){0};
     p->size_dom0(params, host, out);
+}
+
+static inline void policy_place(const PolicyOps *p, struct Host *h, const PolicyWork *w,
+                                PolicyPlacement *out)
+{
+    *out = (PolicyPlacement){0};
+    p->place(h, w, out);
 }
 
 /* A `validate` for policies whose only cross-check is that their "socket"
  * parameter exists on the host. */
 gboolean policy__check_socket(const cJSON *params, const PolicyHostInfo *host, const char *where,
                               GError **err);
+/* Placement shared by the static policies: every piece of dom0 work runs on
+ * the main container's vCPU with the least backlog, paid by dom0. */
+void policy__place_main(struct Host *h, const PolicyWork *w, PolicyPlacement *out);
 
 #endif

@@ -1,0 +1,52 @@
+/* Domains: dom0 and the guests (domUs) of one host.
+ *
+ * A domain has vCPUs (executors of work, models/vcpu.h), memory spread over
+ * NUMA nodes, a scheduler domain (weight, cap) and the accounting the
+ * results contract asks for: the dom0 CPU each guest caused and how much of
+ * it the guest paid for. */
+#ifndef DOM0SIM_DOMAIN_H
+#define DOM0SIM_DOMAIN_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "models/sched.h"
+#include "models/vcpu.h"
+#include "models/work.h"
+
+struct Host;
+
+typedef enum {
+    DOMAIN_DOM0,
+    DOMAIN_GUEST,
+} DomainKind;
+
+typedef enum {
+    DOMAIN_RUNNING,
+    DOMAIN_PAUSED,
+    DOMAIN_GONE, /* migrated away or destroyed */
+} DomainState;
+
+typedef struct Domain {
+    char *name;
+    DomainKind kind;
+    DomainState state;
+    struct Host *host;
+    SchedDom *sd;
+    GPtrArray *vcpus; /* Vcpu * (owned) */
+    uint64_t *mem;    /* bytes per NUMA node (owned, length = host nodes) */
+    uint64_t mem_total;
+    uint64_t mem_lent; /* closer: lent by this guest to dom0's secondary containers */
+
+    /* Accounting of dom0 work done for this guest (guests only), ns of CPU. */
+    double dom0_work_ns;    /* dom0 CPU spent on its behalf, whoever paid */
+    double dom0_charged_ns; /* the part billed to this guest */
+    double dom0_work_by_group[WORK_N_GROUPS];
+    uint64_t io_requests;      /* back-end requests it raised (closer's I/O intensity) */
+    uint64_t io_requests_seen; /* closer: the count at its last balloon decision */
+
+    /* dom0 only: CPU by thesis group, ns. */
+    double cpu_by_group[WORK_N_GROUPS];
+} Domain;
+
+#endif

@@ -1,0 +1,460 @@
+#include "models/host.h"
+
+#include <inttypes.h>
+#include <math.h>
+
+#include "sim/sim_error.h"
+
+/* ---- accounting hooks ----------------------------------------------------- */
+
+static SchedDom *payer_to_sd(Domain *payer, void *data)
+{
+    (void)data;
+    return payer->sd;
+}
+
+/* Every slice of CPU a dom0 vCPU spends is booked by thesis group and, when
+ * the work was for a guest, against that guest: the CPU it caused, and the
+ * part it paid for itself. */
+static void dom0_charge(Vcpu *v, const WorkItem *w, double cpu_ns, void *data)
+{
+    Host *h = data;
+    (void)v;
+    h->dom0->cpu_by_group[w->group] += cpu_ns;
+    Domain *g = w->for_dom;
+    if (!g)
+        return;
+    g->dom0_work_ns += cpu_ns;
+    g->dom0_work_by_group[w->group] += cpu_ns;
+    if (w->payer == g)
+        g->dom0_charged_ns += cpu_ns;
+}
+
+/* ---- construction ----------------------------------------------------------- */
+
+static Domain *domain_new(Host *h, const char *name, DomainKind kind, int weight, int cap)
+{
+    Domain *d = g_new0(Domain, 1);
+    d->name = g_strdup(name);
+    d->kind = kind;
+    d->state = DOMAIN_RUNNING;
+    d->host = h;
+    d->sd = sched_dom_new(h->sched, name, weight, cap);
+    d->vcpus = g_ptr_array_new_with_free_func((GDestroyNotify)vcpu_free);
+    d->mem = g_new0(uint64_t, numa_nodes(h->numa));
+    g_hash_table_insert(h->sd_to_domain, d->sd, d);
+    return d;
+}
+
+static void domain_free(Domain *d)
+{
+    g_ptr_array_free(d->vcpus, TRUE);
+    g_free(d->mem);
+    g_free(d->name);
+    g_free(d);
+}
+
+static Vcpu *add_vcpu(Host *h, Domain *d, const CpuMask *hard, const CpuMask *soft)
+{
+    Vcpu *v = vcpu_new(h->sim, h->sched, d->sd, h->numa, d, (int)d->vcpus->len);
+    sched_vcpu_set_affinity(vcpu_sched(v), hard, soft);
+    vcpu_set_payer_map(v, payer_to_sd, NULL);
+    if (d->kind == DOMAIN_DOM0)
+        vcpu_set_charge_hook(v, dom0_charge, h);
+    g_ptr_array_add(d->vcpus, v);
+    return v;
+}
+
+static gboolean alloc_on(Host *h, Domain *d, uint64_t bytes, NumaMemPolicy pol, int node)
+{
+    int n = numa_nodes(h->numa);
+    g_autofree uint64_t *got = g_new0(uint64_t, n);
+    if (!numa_alloc(h->numa, bytes, pol, node, got))
+        return FALSE;
+    for (int i = 0; i < n; i++)
+        d->mem[i] += got[i];
+    d->mem_total += bytes;
+    return TRUE;
+}
+
+static void mgmt_run(Sim *sim, void *data);
+
+static void policy_tick(Sim *sim, void *data)
+{
+    Host *h = data;
+    h->policy->tick(h);
+    sim_after(sim, h->policy->tick_period, policy_tick, h);
+}
+
+/* Builds dom0: the main container's vCPUs (pinned one per pCPU of its socket,
+ * wrapping onto the next sockets if it has more vCPUs than the socket has
+ * cores, or floating with a soft preference for the socket), and for closer
+ * one secondary container per socket with a vCPU pinned to every pCPU the
+ * main container does not hold. */
+static gboolean build_dom0(Host *h, const char *where, GError **err)
+{
+    const PolicyDom0Size *s = &h->dom0_size;
+    int n_pcpus = numa_pcpus(h->numa);
+    int cores = h->cfg.numa.cores_per_socket;
+    h->dom0 = domain_new(h, "dom0", DOMAIN_DOM0, SCHED_DEFAULT_WEIGHT, 0);
+
+    if (!alloc_on(h, h->dom0, s->memory_bytes, NUMA_MEM_PREFERRED, s->socket)) {
+        g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT,
+                    "%s: dom0's %" PRIu64 " MiB do not fit on host '%s'", where,
+                    s->memory_bytes >> 20, h->name);
+        return FALSE;
+    }
+    h->main.name = "main";
+    h->main.socket = s->socket;
+    h->main.memory = s->memory_bytes;
+    h->main.vcpus = g_ptr_array_new();
+    CpuMask socket_mask, all, none;
+    numa_node_cpumask(h->numa, s->socket, &socket_mask);
+    cpumask_clear(&all);
+    cpumask_set_range(&all, 0, n_pcpus);
+    cpumask_clear(&none);
+    g_autofree gboolean *main_pinned_at = g_new0(gboolean, n_pcpus);
+    for (int i = 0; i < s->vcpus; i++) {
+        Vcpu *v;
+        if (s->pinned) {
+            int p = (s->socket * cores + i) % n_pcpus;
+            CpuMask one;
+            cpumask_clear(&one);
+            cpumask_set(&one, p);
+            main_pinned_at[p] = TRUE;
+            v = add_vcpu(h, h->dom0, &one, &none);
+            vcpu_set_initial_pcpu(v, p);
+        } else {
+            v = add_vcpu(h, h->dom0, &all, &socket_mask);
+            vcpu_set_initial_pcpu(v, s->socket * cores + i % cores);
+        }
+        g_ptr_array_add(h->main.vcpus, v);
+    }
+
+    if (!s->secondary)
+        return TRUE;
+    int sockets = numa_nodes(h->numa);
+    h->secondary = g_new0(Dom0Container, sockets);
+    h->secondary_at = g_new0(Vcpu *, n_pcpus);
+    for (int k = 0; k < sockets; k++) {
+        Dom0Container *c = &h->secondary[k];
+        c->name = "secondary";
+        c->socket = k;
+        c->vcpus = g_ptr_array_new();
+        if (!alloc_on(h, h->dom0, s->secondary_memory_bytes, NUMA_MEM_STRICT, k)) {
+            g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT,
+                        "%s: the secondary container of socket %d does not fit on host '%s'", where,
+                        k, h->name);
+            return FALSE;
+        }
+        c->memory = s->secondary_memory_bytes;
+        for (int p = k * cores; p < (k + 1) * cores; p++) {
+            if (main_pinned_at[p])
+                continue;
+            CpuMask one;
+            cpumask_clear(&one);
+            cpumask_set(&one, p);
+            Vcpu *v = add_vcpu(h, h->dom0, &one, &none);
+            vcpu_set_initial_pcpu(v, p);
+            g_ptr_array_add(c->vcpus, v);
+            h->secondary_at[p] = v;
+        }
+    }
+    return TRUE;
+}
+
+Host *host_new(Sim *sim, const char *name, int index, const HostConfig *cfg,
+               const PolicyOps *policy, const cJSON *params, const char *where, GError **err)
+{
+    Host *h = g_new0(Host, 1);
+    h->name = g_strdup(name);
+    h->index = index;
+    h->sim = sim;
+    h->cfg = *cfg;
+    if (cfg->has_distance)
+        h->cfg.numa.distance = h->cfg.distance;
+    h->policy = policy;
+    h->policy_params = params;
+    h->guests = g_ptr_array_new_with_free_func((GDestroyNotify)domain_free);
+    h->sd_to_domain = g_hash_table_new(g_direct_hash, g_direct_equal);
+    h->next_pcpu = g_new0(int, MAX(cfg->numa.sockets, 1));
+
+    GError *nerr = NULL;
+    h->numa = numa_new(&h->cfg.numa, &nerr);
+    if (!h->numa) {
+        g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT, "%s: %s", where, nerr->message);
+        g_error_free(nerr);
+        host_free(h);
+        return NULL;
+    }
+    h->sched = sched_new(sim, numa_pcpus(h->numa), &h->cfg.sched);
+
+    PolicyHostInfo info = {
+        .sockets = cfg->numa.sockets,
+        .cores_per_socket = cfg->numa.cores_per_socket,
+        .memory_bytes = numa_total_bytes(h->numa),
+    };
+    policy_size_dom0(policy, params, &info, &h->dom0_size);
+    if (!build_dom0(h, where, err)) {
+        host_free(h);
+        return NULL;
+    }
+    sim_tavg_init(&h->main_load, sim_now(sim), 0.0);
+    if (cfg->mgmt_period > 0 && cfg->mgmt_cpu_ns > 0)
+        sim_after(sim, cfg->mgmt_period, mgmt_run, h);
+    if (policy->tick && policy->tick_period > 0)
+        sim_after(sim, policy->tick_period, policy_tick, h);
+    return h;
+}
+
+static void drop_domain_work(Domain *d)
+{
+    for (guint i = 0; i < d->vcpus->len; i++)
+        vcpu_drop_all(d->vcpus->pdata[i]);
+}
+
+void host_drop_work(Host *h)
+{
+    if (h->dom0)
+        drop_domain_work(h->dom0);
+    for (guint i = 0; h->guests && i < h->guests->len; i++)
+        drop_domain_work(h->guests->pdata[i]);
+}
+
+void host_free(Host *h)
+{
+    if (!h)
+        return;
+    if (h->guests)
+        g_ptr_array_free(h->guests, TRUE);
+    if (h->dom0)
+        domain_free(h->dom0);
+    if (h->main.vcpus)
+        g_ptr_array_free(h->main.vcpus, TRUE);
+    if (h->secondary) {
+        for (int k = 0; k < numa_nodes(h->numa); k++)
+            if (h->secondary[k].vcpus)
+                g_ptr_array_free(h->secondary[k].vcpus, TRUE);
+        g_free(h->secondary);
+    }
+    g_free(h->secondary_at);
+    g_free(h->next_pcpu);
+    if (h->sched)
+        sched_free(h->sched);
+    if (h->numa)
+        numa_free(h->numa);
+    if (h->sd_to_domain)
+        g_hash_table_destroy(h->sd_to_domain);
+    g_free(h->policy_state);
+    g_free(h->name);
+    g_free(h);
+}
+
+int host_pcpus(const Host *h)
+{
+    return numa_pcpus(h->numa);
+}
+
+uint64_t host_memory(const Host *h)
+{
+    return numa_total_bytes(h->numa);
+}
+
+/* ---- guests ---------------------------------------------------------------- */
+
+Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err)
+{
+    int node = spec->socket;
+    NumaMemPolicy pol = NUMA_MEM_STRICT;
+    if (node < 0) {
+        /* Xen's automatic placement: one node that holds the whole guest,
+         * else spread. */
+        node = numa_pick_node(h->numa, spec->memory);
+        pol = node >= 0 ? NUMA_MEM_STRICT : NUMA_MEM_INTERLEAVE;
+    }
+    Domain *g = domain_new(h, spec->name, DOMAIN_GUEST, spec->weight, spec->cap);
+    if (!alloc_on(h, g, spec->memory, pol, node < 0 ? 0 : node)) {
+        uint64_t free = 0;
+        for (int n = 0; n < numa_nodes(h->numa); n++)
+            if (spec->socket < 0 || n == spec->socket)
+                free += numa_free_bytes(h->numa, n);
+        g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT,
+                    "host '%s' is out of memory: guest '%s' needs %" PRIu64 " MiB, %" PRIu64
+                    " MiB are free%s (dom0 holds %" PRIu64 " MiB)",
+                    h->name, spec->name, spec->memory >> 20, free >> 20,
+                    spec->socket >= 0 ? " on its socket" : "", h->dom0->mem_total >> 20);
+        g_hash_table_remove(h->sd_to_domain, g->sd);
+        domain_free(g);
+        return NULL;
+    }
+    CpuMask all, home, none;
+    cpumask_clear(&all);
+    cpumask_set_range(&all, 0, host_pcpus(h));
+    cpumask_clear(&none);
+    int home_node = numa_main_node(h->numa, g->mem);
+    numa_node_cpumask(h->numa, home_node, &home);
+    int cores = h->cfg.numa.cores_per_socket;
+    for (int i = 0; i < spec->vcpus; i++) {
+        Vcpu *v = spec->socket >= 0 && spec->pin ? add_vcpu(h, g, &home, &none)
+                                                 : add_vcpu(h, g, &all, &home);
+        /* Associate new vCPUs with the home node's pCPUs in turn, as Xen
+         * cycles v->processor through the allowed pCPUs. */
+        int p = home_node * cores + h->next_pcpu[home_node];
+        h->next_pcpu[home_node] = (h->next_pcpu[home_node] + 1) % cores;
+        vcpu_set_initial_pcpu(v, p);
+    }
+    g_ptr_array_add(h->guests, g);
+    h->n_resident++;
+    if (h->policy->guest_started)
+        h->policy->guest_started(h, g);
+    return g;
+}
+
+void host_stop_guest(Host *h, Domain *g)
+{
+    if (g->state == DOMAIN_GONE)
+        return;
+    for (guint i = 0; i < g->vcpus->len; i++)
+        vcpu_drop_all(g->vcpus->pdata[i]);
+    if (h->policy->guest_stopped)
+        h->policy->guest_stopped(h, g);
+    numa_release(h->numa, g->mem);
+    g->state = DOMAIN_GONE;
+    h->n_resident--;
+}
+
+/* ---- dom0 work -------------------------------------------------------------- */
+
+void host_dom0_submit(Host *h, Dom0WorkKind kind, WorkItem *w, Domain *guest, Vcpu *raiser)
+{
+    PolicyWork pw = {.kind = kind, .work = w, .guest = guest, .raiser = raiser};
+    PolicyPlacement where;
+    policy_place(h->policy, h, &pw, &where);
+    w->for_dom = guest;
+    w->payer = where.payer;
+    if (guest && w->group == WORK_T3)
+        guest->io_requests++;
+    vcpu_submit(where.vcpu, w);
+}
+
+static void free_item(WorkItem *w, void *data)
+{
+    (void)data;
+    g_free(w);
+}
+
+/* The data-centre agent (e.g. nova-compute's periodic tasks): a fixed CPU
+ * cost every period, user-space T1 work in dom0. */
+static void mgmt_run(Sim *sim, void *data)
+{
+    Host *h = data;
+    WorkItem *w = g_new0(WorkItem, 1);
+    w->cpu_ns = h->cfg.mgmt_cpu_ns;
+    w->group = WORK_T1;
+    w->cls = WORK_USER;
+    w->mem = h->dom0->mem;
+    w->mem_fraction = 0.0;
+    w->done = free_item;
+    host_dom0_submit(h, DOM0_WORK_OWN, w, NULL, NULL);
+    sim_after(sim, h->cfg.mgmt_period, mgmt_run, h);
+}
+
+/* ---- measurement ------------------------------------------------------------ */
+
+static double busy_of(const GPtrArray *vcpus)
+{
+    double s = 0.0;
+    for (guint i = 0; i < vcpus->len; i++)
+        s += (double)sched_vcpu_busy(vcpu_sched(vcpus->pdata[i]));
+    return s;
+}
+
+double host_main_busy_ns(const Host *h)
+{
+    return busy_of(h->main.vcpus);
+}
+
+double host_secondary_busy_ns(const Host *h)
+{
+    double s = 0.0;
+    if (h->secondary)
+        for (int k = 0; k < numa_nodes(h->numa); k++)
+            s += busy_of(h->secondary[k].vcpus);
+    return s;
+}
+
+uint64_t host_dom0_allocated(const Host *h)
+{
+    return h->dom0->mem_total;
+}
+
+uint64_t host_dom0_used(const Host *h)
+{
+    uint64_t used = h->cfg.dom0_base_used;
+    int nodes = numa_nodes(h->numa);
+    for (guint i = 0; i < h->guests->len; i++) {
+        const Domain *g = h->guests->pdata[i];
+        if (g->state == DOMAIN_GONE)
+            continue;
+        for (int n = 0; n < nodes; n++)
+            if (g->mem[n])
+                used += h->cfg.backend_mem_per_guest;
+    }
+    /* dom0 cannot use more than it was given; what it lacks shows as zero
+     * waste, not as negative waste. */
+    return MIN(used, host_dom0_allocated(h));
+}
+
+void host_sample(Host *h)
+{
+    SimTime now = sim_now(h->sim);
+    double busy = host_main_busy_ns(h);
+    if (now > h->last_sample) {
+        double load = (busy - h->last_main_busy) /
+                      ((double)(now - h->last_sample) * (double)h->main.vcpus->len);
+        sim_ts_record(h->sim, h->name, "dom0.main.cpu_load", load);
+        sim_tavg_set(&h->main_load, now, load);
+    }
+    h->last_sample = now;
+    h->last_main_busy = busy;
+    if (h->secondary)
+        sim_ts_record(h->sim, h->name, "dom0.secondary.cpu_s", host_secondary_busy_ns(h) / 1e9);
+    sim_ts_record(h->sim, h->name, "guests", h->n_resident);
+}
+
+void host_finish(Host *h)
+{
+    Sim *sim = h->sim;
+    SimTime now = sim_now(sim);
+    double elapsed = (double)now;
+    const char *n = h->name;
+    sim_metric_setf(sim, h->dom0_size.vcpus, "%s.dom0.vcpus", n);
+    sim_metric_setf(sim, (double)(h->dom0_size.memory_bytes >> 20), "%s.dom0.memory_mb", n);
+    sim_metric_setf(sim, h->dom0_size.socket, "%s.dom0.socket", n);
+    sim_metric_setf(sim, h->n_resident, "%s.guests", n);
+    double main_busy = host_main_busy_ns(h);
+    sim_metric_setf(sim, elapsed > 0 ? main_busy / (elapsed * h->main.vcpus->len) : 0.0,
+                    "%s.dom0.main.cpu_load", n);
+    sim_metric_setf(sim, main_busy / 1e9, "%s.dom0.main.cpu_s", n);
+    sim_metric_setf(sim, host_secondary_busy_ns(h) / 1e9, "%s.dom0.secondary.cpu_s", n);
+    static const char *const groups[] = {"T0", "T1", "T2", "T3"};
+    for (int k = 0; k < 4; k++)
+        sim_metric_setf(sim, h->dom0->cpu_by_group[k] / 1e9, "%s.dom0.cpu_s.%s", n, groups[k]);
+    uint64_t alloc = host_dom0_allocated(h), used = host_dom0_used(h);
+    sim_metric_setf(sim, (double)(alloc >> 20), "%s.dom0.memory_allocated_mb", n);
+    sim_metric_setf(sim, (double)used / 1048576.0, "%s.dom0.memory_used_mb", n);
+    sim_metric_setf(sim, (double)(alloc - MIN(alloc, used)) / 1048576.0, "%s.dom0.memory_waste_mb",
+                    n);
+    double pbusy = 0.0;
+    for (int p = 0; p < host_pcpus(h); p++)
+        pbusy += (double)sched_pcpu_busy(h->sched, p);
+    sim_metric_setf(sim, elapsed > 0 ? pbusy / (elapsed * host_pcpus(h)) : 0.0,
+                    "%s.pcpu.utilization", n);
+    for (guint i = 0; i < h->guests->len; i++) {
+        const Domain *g = h->guests->pdata[i];
+        sim_metric_setf(sim, g->dom0_charged_ns / 1e9, "%s.cpu.charged_dom0_s", g->name);
+        sim_metric_setf(sim, g->dom0_work_ns / 1e9, "%s.cpu.dom0_work_s", g->name);
+        sim_metric_setf(sim, (double)sched_dom_busy(g->sd) / 1e9, "%s.cpu.busy_s", g->name);
+        sim_metric_setf(sim, (double)(g->mem_lent >> 20), "%s.memory.lent_to_dom0_mb", g->name);
+    }
+}

@@ -1,0 +1,112 @@
+/* A physical server: NUMA topology, the CPU scheduler, dom0 as the policy
+ * built it (a main container and, for closer, one secondary container per
+ * socket), and the guests running on it. */
+#ifndef DOM0SIM_HOST_H
+#define DOM0SIM_HOST_H
+
+#include <cjson/cJSON.h>
+#include <glib.h>
+#include <stdint.h>
+
+#include "models/domain.h"
+#include "models/numa.h"
+#include "models/sched.h"
+#include "models/vcpu.h"
+#include "policies/policy.h"
+#include "sim/sim.h"
+#include "sim/sim_stats.h"
+
+typedef struct {
+    const char *name; /* "main" or "secondary" */
+    int socket;       /* secondary: its socket; main: the policy's socket */
+    GPtrArray *vcpus; /* Vcpu * (borrowed from dom0->vcpus) */
+    uint64_t memory;  /* bytes allocated to the container */
+} Dom0Container;
+
+typedef struct {
+    NumaConfig numa;
+    int distance[64 * 64];
+    gboolean has_distance;
+    SchedParams sched;
+    double nic_Bps;
+    uint64_t dom0_base_used; /* bytes dom0's own processes use (the rest of its memory is waste) */
+    uint64_t backend_mem_per_guest; /* bytes of back-end state per guest per socket it spans */
+    SimTime mgmt_period;            /* T1 management task period (0: none) */
+    double mgmt_cpu_ns;             /* CPU per management run, ns */
+} HostConfig;
+
+typedef struct Host {
+    char *name;
+    int index;
+    Sim *sim;
+    HostConfig cfg;
+    NumaHost *numa;
+    Sched *sched;
+    const PolicyOps *policy;
+    const cJSON *policy_params;
+    void *policy_state;
+    PolicyDom0Size dom0_size;
+
+    Domain *dom0;
+    Dom0Container main;
+    Dom0Container *secondary;   /* one per socket, or NULL */
+    struct Vcpu **secondary_at; /* per pCPU: the secondary vCPU pinned there, or NULL */
+    GPtrArray *guests;          /* Domain * (owned), including departed ones */
+    GHashTable *sd_to_domain;   /* SchedDom * -> Domain * (payer lookup) */
+    int n_resident;
+    int *next_pcpu; /* per node: where the next new vCPU is associated (round robin) */
+    uint64_t guest_memory_reserved; /* bytes promised to arriving guests */
+
+    /* Sampling state for load time series. */
+    SimTime last_sample;
+    double last_main_busy;
+    SimTimeAvg main_load;
+} Host;
+
+/* Builds the host and dom0 under `policy` (params: its parameter block).
+ * Fails (DOM0SIM_ERROR_INPUT, prefixed by `where`) if dom0 cannot fit. */
+Host *host_new(Sim *sim, const char *name, int index, const HostConfig *cfg,
+               const PolicyOps *policy, const cJSON *params, const char *where, GError **err);
+void host_free(Host *h);
+
+int host_pcpus(const Host *h);
+uint64_t host_memory(const Host *h);
+
+typedef struct {
+    const char *name;
+    int vcpus;
+    uint64_t memory;
+    int weight;
+    int cap;
+    int socket;   /* -1: automatic placement */
+    gboolean pin; /* with socket >= 0: hard-pin vCPUs to that socket's pCPUs */
+} GuestSpec;
+
+/* Starts a guest: memory on NUMA nodes, vCPUs with affinity, policy hook.
+ * Returns NULL (and sets err) if its memory does not fit. */
+Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err);
+/* Stops a guest: drops its work, releases its memory, policy hook. */
+void host_stop_guest(Host *h, Domain *g);
+
+/* Submits a piece of dom0 work, placed by the policy.  `guest` is the guest
+ * it is for (NULL: dom0's own), `raiser` the guest vCPU that raised it (NULL
+ * for external events and dom0's own work). */
+void host_dom0_submit(Host *h, Dom0WorkKind kind, WorkItem *w, Domain *guest, Vcpu *raiser);
+
+/* CPU time (ns) run by the main container's / the secondary containers' vCPUs. */
+double host_main_busy_ns(const Host *h);
+double host_secondary_busy_ns(const Host *h);
+/* Memory dom0 uses now (base + back-end state), bytes. */
+uint64_t host_dom0_used(const Host *h);
+uint64_t host_dom0_allocated(const Host *h);
+
+/* Writes periodic rows (load over the last interval) to the time series. */
+void host_sample(Host *h);
+/* Writes the host's final metrics. */
+void host_finish(Host *h);
+/* Discards the work still queued or running on every vCPU of the host (each
+ * item's done callback runs with `dropped` set, so its owner frees it).  Call
+ * before freeing what those callbacks touch: workloads and migrations. */
+void host_drop_work(Host *h);
+
+#endif

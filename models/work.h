@@ -1,0 +1,53 @@
+/* A piece of CPU work: what a vCPU executes.
+ *
+ * dom0 work carries the thesis's group tag (T0 base OS, T1 data-centre
+ * management, T2 VM administration, T3 I/O back ends) and the guest it was
+ * done for, so accounting can say how much dom0 CPU each guest caused and
+ * who paid for it. */
+#ifndef DOM0SIM_WORK_H
+#define DOM0SIM_WORK_H
+
+#include <stdint.h>
+
+#include "sim/sim_time.h"
+
+typedef enum {
+    WORK_T0 = 0, /* base Linux system processes */
+    WORK_T1,     /* data-centre management (e.g. nova-compute) */
+    WORK_T2,     /* VM administration: create, destroy, migrate */
+    WORK_T3,     /* I/O back ends: netback, blkback */
+    WORK_GUEST,  /* a guest's own work */
+    WORK_N_GROUPS
+} WorkGroup;
+
+/* Execution classes within a vCPU, highest priority first.  Kernel back-end
+ * work (softirq, kernel threads) preempts user-space daemons, which preempt a
+ * background CPU hog. */
+typedef enum { WORK_KERNEL = 0, WORK_USER = 1, WORK_BACKGROUND = 2, WORK_N_CLASSES } WorkClass;
+
+struct Domain;
+typedef struct WorkItem WorkItem;
+typedef void (*WorkDoneFn)(WorkItem *w, void *data);
+
+struct WorkItem {
+    /* Set by the submitter. */
+    double cpu_ns;       /* CPU needed on a reference core with local memory; INFINITY for a hog */
+    double mem_fraction; /* share of cpu_ns stalled on memory, scaled by the NUMA factor */
+    const uint64_t *mem; /* bytes per NUMA node of the memory it touches (NULL: local) */
+    WorkGroup group;
+    WorkClass cls;
+    struct Domain *for_dom; /* the guest it is done for (NULL: the executing domain's own) */
+    struct Domain *payer;   /* whose CPU account pays (NULL: the executing domain) */
+    WorkDoneFn done;        /* called when it completes (may free the item) */
+    void *data;
+
+    /* Kept by the executing vCPU. */
+    double remaining;   /* nominal ns still to do */
+    SimTime submitted;  /* when it was queued */
+    SimTime started;    /* when it first ran (-1 before) */
+    double consumed_ns; /* actual CPU ns consumed (NUMA-scaled) */
+    int dropped;        /* set when discarded unfinished (its domain stopped) */
+    WorkItem *next;     /* queue link */
+};
+
+#endif

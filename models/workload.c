@@ -1,0 +1,179 @@
+#include "models/workload.h"
+
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <string.h>
+
+#include "sim/sim_jget.h"
+
+typedef enum {
+    WL_IDLE,
+    WL_DIRTIER,
+    WL_CPU_BOUND,
+    WL_IO_SYNTHETIC,
+} WlKind;
+
+struct Workload {
+    Sim *sim;
+    char *vm;
+    WlKind kind;
+    DirtyModel dirty;
+    double rate_per_s;
+    double service_ns;
+    double mem_fraction;
+    gsl_rng *rng;
+
+    Host *host;
+    Domain *dom;
+    SimEventId next_arrival;
+
+    SimTally response; /* seconds, completed requests */
+    uint64_t issued, completed, dropped;
+    SimTime attached_at;
+    SimTime active_ns; /* time attached to some domain */
+};
+
+typedef struct {
+    Workload *wl;
+    WorkItem item;
+} IoRequest;
+
+Workload *workload_new(Sim *sim, const char *vm, const cJSON *spec)
+{
+    Workload *w = g_new0(Workload, 1);
+    w->sim = sim;
+    w->vm = g_strdup(vm);
+    sim_tally_init(&w->response);
+    const char *type = jget_str(spec, "type");
+    if (strcmp(type, "memory-dirtier") == 0) {
+        w->kind = WL_DIRTIER;
+        w->dirty.rate_pages_s = jget_num(spec, "dirty_rate_pages_s");
+        double wws_mb;
+        if (jget_num_opt(spec, "wws_mb", &wws_mb))
+            w->dirty.wws_pages = wws_mb * 1048576.0 / PAGE_SIZE_BYTES;
+    } else if (strcmp(type, "cpu-bound") == 0) {
+        w->kind = WL_CPU_BOUND;
+    } else if (strcmp(type, "io-synthetic") == 0) {
+        w->kind = WL_IO_SYNTHETIC;
+        w->rate_per_s = jget_num(spec, "rate_per_s");
+        w->service_ns = jget_num(spec, "service_us") * 1e3;
+        w->mem_fraction = jget_num(spec, "mem_fraction");
+        g_autofree char *stream = g_strdup_printf("%s.workload", vm);
+        w->rng = sim_rng(sim, stream);
+    } else {
+        w->kind = WL_IDLE;
+    }
+    return w;
+}
+
+void workload_free(Workload *w)
+{
+    if (!w)
+        return;
+    g_free(w->vm);
+    g_free(w);
+}
+
+DirtyModel workload_dirty(const Workload *w)
+{
+    return w->dirty;
+}
+
+static void request_done(WorkItem *item, void *data)
+{
+    IoRequest *r = data;
+    Workload *w = r->wl;
+    (void)item;
+    if (r->item.dropped) {
+        w->dropped++;
+    } else {
+        w->completed++;
+        sim_tally_add(&w->response, sim_time_to_s(sim_now(w->sim) - r->item.submitted));
+    }
+    g_free(r);
+}
+
+static void arrival(Sim *sim, void *data);
+
+static void schedule_arrival(Workload *w)
+{
+    if (w->rate_per_s <= 0.0)
+        return;
+    double gap_s = gsl_ran_exponential(w->rng, 1.0 / w->rate_per_s);
+    w->next_arrival = sim_after(w->sim, sim_time_from_s(gap_s), arrival, w);
+}
+
+static void arrival(Sim *sim, void *data)
+{
+    Workload *w = data;
+    (void)sim;
+    w->next_arrival = SIM_EVENT_NONE;
+    Domain *g = w->dom;
+    Vcpu *raiser = g->vcpus->pdata[gsl_rng_uniform_int(w->rng, g->vcpus->len)];
+    IoRequest *r = g_new0(IoRequest, 1);
+    r->wl = w;
+    r->item.cpu_ns = gsl_ran_exponential(w->rng, w->service_ns);
+    r->item.mem_fraction = w->mem_fraction;
+    r->item.mem = g->mem;
+    r->item.group = WORK_T3;
+    r->item.cls = WORK_KERNEL;
+    r->item.done = request_done;
+    r->item.data = r;
+    w->issued++;
+    host_dom0_submit(w->host, DOM0_WORK_IO_GUEST, &r->item, g, raiser);
+    schedule_arrival(w);
+}
+
+static void hog_done(WorkItem *item, void *data)
+{
+    (void)data;
+    g_free(item);
+}
+
+void workload_attach(Workload *w, Host *h, Domain *g)
+{
+    workload_detach(w);
+    w->host = h;
+    w->dom = g;
+    w->attached_at = sim_now(w->sim);
+    if (w->kind == WL_CPU_BOUND) {
+        for (guint i = 0; i < g->vcpus->len; i++) {
+            WorkItem *hog = g_new0(WorkItem, 1);
+            hog->cpu_ns = INFINITY;
+            hog->group = WORK_GUEST;
+            hog->cls = WORK_BACKGROUND;
+            hog->mem = g->mem;
+            hog->done = hog_done;
+            vcpu_submit(g->vcpus->pdata[i], hog);
+        }
+    } else if (w->kind == WL_IO_SYNTHETIC) {
+        schedule_arrival(w);
+    }
+}
+
+void workload_detach(Workload *w)
+{
+    if (!w->dom)
+        return;
+    if (w->next_arrival) {
+        sim_cancel(w->sim, w->next_arrival);
+        w->next_arrival = SIM_EVENT_NONE;
+    }
+    w->active_ns += sim_now(w->sim) - w->attached_at;
+    w->dom = NULL;
+    w->host = NULL;
+}
+
+void workload_finish(Workload *w)
+{
+    if (w->kind != WL_IO_SYNTHETIC)
+        return;
+    SimTime active = w->active_ns + (w->dom ? sim_now(w->sim) - w->attached_at : 0);
+    sim_metric_setf(w->sim, (double)w->issued, "%s.io.requests", w->vm);
+    sim_metric_setf(w->sim, (double)w->completed, "%s.io.completed", w->vm);
+    sim_metric_setf(w->sim, (double)w->dropped, "%s.io.dropped", w->vm);
+    sim_metric_setf(w->sim, active > 0 ? (double)w->completed / sim_time_to_s(active) : 0.0,
+                    "%s.io.throughput_rps", w->vm);
+    sim_metric_setf(w->sim, w->response.n ? w->response.mean : 0.0, "%s.io.response_mean_s", w->vm);
+    sim_metric_setf(w->sim, sim_tally_ci95(&w->response), "%s.io.response_ci95_s", w->vm);
+}

@@ -1,0 +1,38 @@
+/* What a guest runs, as far as dom0 and the scheduler are concerned.
+ *
+ * idle:           nothing.
+ * memory-dirtier: dirties pages (read by migration); no CPU model yet.
+ * cpu-bound:      every vCPU always has work (a lowest-class CPU hog).
+ * io-synthetic:   Poisson back-end requests, each raised by a random vCPU of
+ *                 the guest and served by dom0 kernel work (T3) placed by
+ *                 the policy; response time = queueing + service in dom0.
+ *
+ * A workload outlives the domain it runs in: a migration detaches it from
+ * the source host's domain and attaches it to the destination's. */
+#ifndef DOM0SIM_WORKLOAD_H
+#define DOM0SIM_WORKLOAD_H
+
+#include <cjson/cJSON.h>
+
+#include "models/dirty.h"
+#include "models/host.h"
+#include "sim/sim.h"
+#include "sim/sim_stats.h"
+
+typedef struct Workload Workload;
+
+/* From a validated "workload" object of the guest named vm. */
+Workload *workload_new(Sim *sim, const char *vm, const cJSON *spec);
+void workload_free(Workload *w);
+
+/* The dirtying model it implies (zero rate when it does not dirty memory). */
+DirtyModel workload_dirty(const Workload *w);
+
+/* Starts generating work into guest g on host h (detaching from any other). */
+void workload_attach(Workload *w, Host *h, Domain *g);
+void workload_detach(Workload *w);
+
+/* Writes its metrics (<vm>.io.*). */
+void workload_finish(Workload *w);
+
+#endif

@@ -1,0 +1,221 @@
+/* `closer`: the thesis's design (chapter 3; Mvondo et al., MASCOTS 2019).
+ *
+ * dom0 is split into a small static main container, for the work that does
+ * not depend on guests (T0, T1, and T2 other than shutdown and migration),
+ * and one secondary container per socket for I/O back ends (T3), shutdown and
+ * migration.  A secondary container has a vCPU pinned to every pCPU (but
+ * those of the main container); the work done for a guest runs on the
+ * secondary vCPU of the pCPU that guest uses, and is paid by the guest.
+ *
+ * Our reading of the thesis's algorithms, where the text has slips:
+ * - Algorithm 1 initialises "secMem = M - n x ε".  Read literally that gives
+ *   the secondary container almost all of the guest's memory.  We read it as
+ *   the guest keeping M - n x ε and the secondary container of each of the n
+ *   sockets the guest spans receiving ε.  Ballooning then moves memory in
+ *   steps of I/O intensity: every `io_step_rps` of back-end requests per
+ *   second lends `balloon_step_mb` more, given back when intensity falls.
+ * - Algorithm 2 is named SECMEMALLOC like Algorithm 1; it is the CPU rule.
+ *   Guest-initiated I/O runs on the secondary vCPU pinned to the pCPU of the
+ *   guest vCPU that raised it; external events on that of the guest vCPU
+ *   that has used the least CPU ("chosen fairly"); shutdown and migration on
+ *   the socket holding most of the guest's memory, on the pCPU of a guest
+ *   vCPU running there.  When that pCPU belongs to the main container, the
+ *   least-loaded secondary vCPU of the same socket takes the work. */
+#include <string.h>
+
+#include "models/host.h"
+#include "policies/policy.h"
+#include "sim/sim_jget.h"
+
+typedef struct {
+    const char *name;
+    int vcpus;
+    int memory_mb;
+} CloserPreset;
+
+/* Thesis table 3.2: main-container needs of minimal cloud stacks, constant
+ * for 10 to 50 guests. */
+static const CloserPreset presets[] = {
+    {"openstack", 2, 2048},
+    {"opennebula", 2, 1894}, /* 1.85 GB */
+    {"eucalyptus", 1, 1536}, /* 1.5 GB */
+};
+
+static const CloserPreset *find_preset(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(presets); i++)
+        if (strcmp(presets[i].name, name) == 0)
+            return &presets[i];
+    return &presets[0];
+}
+
+static void closer_size(const cJSON *params, const PolicyHostInfo *host, PolicyDom0Size *out)
+{
+    (void)host;
+    const CloserPreset *p = find_preset(jget_str(params, "preset"));
+    double v;
+    out->vcpus = jget_num_opt(params, "main_vcpus", &v) ? (int)v : p->vcpus;
+    out->memory_bytes = (uint64_t)(jget_num_opt(params, "main_memory_mb", &v) ? v : p->memory_mb)
+                        << 20;
+    out->socket = (int)jget_int(params, "main_socket");
+    out->pinned = TRUE;
+    out->secondary = TRUE;
+    out->secondary_memory_bytes = (uint64_t)jget_int(params, "secondary_initial_mb") << 20;
+}
+
+static gboolean closer_validate(const cJSON *params, const PolicyHostInfo *host, const char *where,
+                                GError **err)
+{
+    cJSON *as_socket = cJSON_CreateObject();
+    cJSON_AddNumberToObject(as_socket, "socket", jget_num(params, "main_socket"));
+    gboolean ok = policy__check_socket(as_socket, host, where, err);
+    cJSON_Delete(as_socket);
+    return ok;
+}
+
+static Vcpu *least_loaded(GPtrArray *vcpus)
+{
+    Vcpu *best = NULL;
+    double best_b = 0.0;
+    for (guint i = 0; i < vcpus->len; i++) {
+        Vcpu *v = vcpus->pdata[i];
+        double b = vcpu_backlog_ns(v) + (double)vcpu_queued(v);
+        if (!best || b < best_b) {
+            best = v;
+            best_b = b;
+        }
+    }
+    return best;
+}
+
+/* The secondary vCPU pinned to pCPU p, or the least-loaded one of p's socket
+ * when p belongs to the main container. */
+static Vcpu *secondary_for_pcpu(Host *h, int p)
+{
+    if (h->secondary_at[p])
+        return h->secondary_at[p];
+    Vcpu *v = least_loaded(h->secondary[numa_pcpu_node(h->numa, p)].vcpus);
+    return v ? v : least_loaded(h->main.vcpus);
+}
+
+/* Where a guest vCPU is, or would be: the pCPU it last ran on, else the
+ * first pCPU of the guest's home node. */
+static int guest_vcpu_pcpu(Host *h, Domain *g, Vcpu *v)
+{
+    int p = vcpu_last_pcpu(v);
+    if (p >= 0)
+        return p;
+    CpuMask m;
+    numa_node_cpumask(h->numa, numa_main_node(h->numa, g->mem), &m);
+    return cpumask_next(&m, 0);
+}
+
+static void closer_place(Host *h, const PolicyWork *w, PolicyPlacement *out)
+{
+    Domain *g = w->guest;
+    if (w->kind == DOM0_WORK_OWN || !g || g->vcpus->len == 0) {
+        policy__place_main(h, w, out);
+        return;
+    }
+    int p;
+    if (w->kind == DOM0_WORK_IO_GUEST && w->raiser) {
+        p = guest_vcpu_pcpu(h, g, w->raiser);
+    } else if (w->kind == DOM0_WORK_GUEST_OP) {
+        int socket = numa_main_node(h->numa, g->mem);
+        p = -1;
+        for (guint i = 0; i < g->vcpus->len && p < 0; i++) {
+            int q = vcpu_last_pcpu(g->vcpus->pdata[i]);
+            if (q >= 0 && numa_pcpu_node(h->numa, q) == socket)
+                p = q;
+        }
+        if (p < 0) {
+            Vcpu *v = least_loaded(h->secondary[socket].vcpus);
+            out->vcpu = v ? v : least_loaded(h->main.vcpus);
+            out->payer = g;
+            return;
+        }
+    } else {
+        /* External event: the guest vCPU that has contributed least so far
+         * pays, on its pCPU. */
+        Vcpu *least = NULL;
+        SimTime least_busy = 0;
+        for (guint i = 0; i < g->vcpus->len; i++) {
+            Vcpu *v = g->vcpus->pdata[i];
+            SimTime b = sched_vcpu_busy(vcpu_sched(v));
+            if (!least || b < least_busy) {
+                least = v;
+                least_busy = b;
+            }
+        }
+        p = guest_vcpu_pcpu(h, g, least);
+    }
+    out->vcpu = secondary_for_pcpu(h, p);
+    out->payer = g;
+}
+
+static uint64_t epsilon(const Host *h)
+{
+    return (uint64_t)jget_int(h->policy_params, "epsilon_mb") << 20;
+}
+
+/* Moves `bytes` of guest g's memory on node n into (positive) or out of
+ * (negative) the secondary container of that socket. */
+static void lend(Host *h, Domain *g, int n, int64_t bytes)
+{
+    g->mem_lent = (uint64_t)((int64_t)g->mem_lent + bytes);
+    h->secondary[n].memory = (uint64_t)((int64_t)h->secondary[n].memory + bytes);
+}
+
+static void closer_started(Host *h, Domain *g)
+{
+    for (int n = 0; n < numa_nodes(h->numa); n++)
+        if (g->mem[n])
+            lend(h, g, n, (int64_t)epsilon(h));
+    g->io_requests_seen = g->io_requests;
+}
+
+static void closer_stopped(Host *h, Domain *g)
+{
+    /* Everything lent comes back, from the home socket's container first
+     * (where ballooned steps were put). */
+    int home = numa_main_node(h->numa, g->mem);
+    for (int n = 0; n < numa_nodes(h->numa); n++)
+        if (g->mem[n] && n != home)
+            lend(h, g, n, -(int64_t)epsilon(h));
+    lend(h, g, home, -(int64_t)g->mem_lent);
+}
+
+static void closer_tick(Host *h)
+{
+    double period_s = sim_time_to_s(h->policy->tick_period);
+    double step = jget_num(h->policy_params, "io_step_rps");
+    uint64_t per_step = (uint64_t)jget_int(h->policy_params, "balloon_step_mb") << 20;
+    for (guint i = 0; i < h->guests->len; i++) {
+        Domain *g = h->guests->pdata[i];
+        if (g->state == DOMAIN_GONE)
+            continue;
+        double rate = (double)(g->io_requests - g->io_requests_seen) / period_s;
+        g->io_requests_seen = g->io_requests;
+        int spans = 0;
+        for (int n = 0; n < numa_nodes(h->numa); n++)
+            spans += g->mem[n] ? 1 : 0;
+        uint64_t target = (uint64_t)spans * epsilon(h) + (uint64_t)(rate / step) * per_step;
+        int home = numa_main_node(h->numa, g->mem);
+        if (target != g->mem_lent)
+            lend(h, g, home, (int64_t)target - (int64_t)g->mem_lent);
+    }
+}
+
+const PolicyOps policy_closer_ops = {
+    .name = "closer",
+    .description = "the thesis's design: static main container for T0-T2, per-socket "
+                   "secondary containers run each guest's I/O, shutdown and migration on its "
+                   "own pCPUs, paid by the guest",
+    .validate = closer_validate,
+    .size_dom0 = closer_size,
+    .place = closer_place,
+    .guest_started = closer_started,
+    .guest_stopped = closer_stopped,
+    .tick = closer_tick,
+    .tick_period = 1000000000, /* 1 s: see docs/CALIBRATION.md */
+};

@@ -1,0 +1,48 @@
+/* Runs a scenario given as JSON text through the same path as the CLI
+ * (parse, --set overrides, schema validation, world build, event loop) and
+ * hands back the Sim, whose metrics the test then reads. */
+#ifndef DOM0SIM_TESTS_SCENARIO_RUN_H
+#define DOM0SIM_TESTS_SCENARIO_RUN_H
+
+#include <check.h>
+#include <string.h>
+
+#include "models/world.h"
+#include "sim/sim.h"
+#include "sim/sim_json.h"
+#include "sim/sim_schema.h"
+
+/* sets: NULL-terminated "PATH=VALUE" overrides (may be NULL).  Fails the
+ * test on any error.  The caller frees the Sim. */
+static inline Sim *scenario_run(const char *json, const char *const *sets)
+{
+    GError *err = NULL;
+    SimSchema *schema = sim_schema_new_builtin(&err);
+    ck_assert_msg(schema != NULL, "schema: %s", err ? err->message : "?");
+    SimJsonDoc *doc = sim_json_load_text(json, strlen(json), "test.json", &err);
+    ck_assert_msg(doc != NULL, "parse: %s", err ? err->message : "?");
+    for (const char *const *s = sets; s && *s; s++)
+        ck_assert_msg(sim_schema_apply_set(schema, doc, *s, &err), "--set %s: %s", *s,
+                      err ? err->message : "?");
+    ck_assert_msg(sim_schema_validate(schema, doc, &err), "validate: %s", err ? err->message : "?");
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(sim_json_doc_root(doc), "seed");
+    Sim *sim = sim_new((uint64_t)seed->valuedouble);
+    World *w = world_build(sim, doc, &err);
+    ck_assert_msg(w != NULL, "build: %s", err ? err->message : "?");
+    world_start(w);
+    sim_run(sim, world_duration(w));
+    world_finish(w);
+    world_free(w);
+    sim_json_doc_free(doc);
+    sim_schema_free(schema);
+    return sim;
+}
+
+static inline double scenario_metric(const Sim *sim, const char *name)
+{
+    double v = 0.0;
+    ck_assert_msg(sim_metric_get(sim, name, &v), "metric %s missing", name);
+    return v;
+}
+
+#endif
