@@ -15,6 +15,8 @@
 #include "models/work.h"
 
 struct Host;
+struct Vbd;
+struct Vif;
 
 typedef enum {
     DOMAIN_DOM0,
@@ -29,6 +31,7 @@ typedef enum {
 
 typedef struct Domain {
     char *name;
+    int domid; /* per host: dom0 is 0, guests 1, 2, ... in start order */
     DomainKind kind;
     DomainState state;
     struct Host *host;
@@ -37,6 +40,8 @@ typedef struct Domain {
     uint64_t *mem;    /* bytes per NUMA node (owned, length = host nodes) */
     uint64_t mem_total;
     uint64_t mem_lent; /* closer: lent by this guest to dom0's secondary containers */
+    struct Vbd *vbd;   /* guests: its virtual block device (owned) */
+    struct Vif *vif;   /* guests: its virtual network interface (owned) */
 
     /* Accounting of dom0 work done for this guest (guests only), ns of CPU. */
     double dom0_work_ns;    /* dom0 CPU spent on its behalf, whoever paid */

@@ -48,6 +48,8 @@ static Domain *domain_new(Host *h, const char *name, DomainKind kind, int weight
 
 static void domain_free(Domain *d)
 {
+    vbd_free(d->vbd);
+    vif_free(d->vif);
     g_ptr_array_free(d->vcpus, TRUE);
     g_free(d->mem);
     g_free(d->name);
@@ -97,6 +99,9 @@ static gboolean build_dom0(Host *h, const char *where, GError **err)
     int n_pcpus = numa_pcpus(h->numa);
     int cores = h->cfg.numa.cores_per_socket;
     h->dom0 = domain_new(h, "dom0", DOMAIN_DOM0, SCHED_DEFAULT_WEIGHT, 0);
+    h->dom0->domid = 0;
+    grant_space_add_domain(h->grants, 0, h->cfg.grant_frames, 0, NULL);
+    evtchn_domain_add(h->evtchn, 0, 0);
 
     if (!alloc_on(h, h->dom0, s->memory_bytes, NUMA_MEM_PREFERRED, s->socket)) {
         g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT,
@@ -188,6 +193,24 @@ Host *host_new(Sim *sim, const char *name, int index, const HostConfig *cfg,
         return NULL;
     }
     h->sched = sched_new(sim, numa_pcpus(h->numa), &h->cfg.sched);
+    h->grants = grant_space_new();
+    h->evtchn = evtchn_table_new();
+    h->disk = disk_new(sim, &cfg->disk, &nerr);
+    if (!h->disk) {
+        g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT, "%s.disk: %s", where, nerr->message);
+        g_error_free(nerr);
+        host_free(h);
+        return NULL;
+    }
+    NicParams np = {.rate_bps = cfg->nic_Bps * 8.0, .mtu = 0};
+    h->nic = nic_new(sim, &np, &nerr);
+    if (!h->nic) {
+        g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT, "%s.nic_Gbps: %s", where,
+                    nerr->message);
+        g_error_free(nerr);
+        host_free(h);
+        return NULL;
+    }
 
     PolicyHostInfo info = {
         .sockets = cfg->numa.sockets,
@@ -241,6 +264,10 @@ void host_free(Host *h)
     g_free(h->next_pcpu);
     if (h->sched)
         sched_free(h->sched);
+    disk_free(h->disk);
+    nic_free(h->nic);
+    grant_space_free(h->grants);
+    evtchn_table_free(h->evtchn);
     if (h->numa)
         numa_free(h->numa);
     if (h->sd_to_domain)
@@ -303,7 +330,27 @@ Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err)
         h->next_pcpu[home_node] = (h->next_pcpu[home_node] + 1) % cores;
         vcpu_set_initial_pcpu(v, p);
     }
+    /* Every guest gets a grant table, event channels and a block device
+     * served by dom0, as a PV guest booted from a virtual disk does. */
+    g->domid = ++h->next_domid;
+    grant_space_add_domain(h->grants, g->domid, h->cfg.grant_frames, 0, NULL);
+    evtchn_domain_add(h->evtchn, g->domid, 0);
+    VbdConfig vc = {
+        .ring_pages = spec->ring_pages ? spec->ring_pages : 1,
+        .indirect_segments = spec->indirect_segments,
+        .grant_mode = h->cfg.blk_grant_mode,
+        .costs = h->cfg.blk_costs,
+    };
     g_ptr_array_add(h->guests, g);
+    g->vbd = vbd_new(h, g, &vc, err);
+    if (g->vbd)
+        g->vif = vif_new(h, g, &h->cfg.net, err);
+    if (!g->vbd || !g->vif) {
+        numa_release(h->numa, g->mem);
+        g_hash_table_remove(h->sd_to_domain, g->sd);
+        g_ptr_array_remove_index(h->guests, h->guests->len - 1);
+        return NULL;
+    }
     h->n_resident++;
     if (h->policy->guest_started)
         h->policy->guest_started(h, g);
@@ -314,6 +361,8 @@ void host_stop_guest(Host *h, Domain *g)
 {
     if (g->state == DOMAIN_GONE)
         return;
+    vbd_disconnect(g->vbd);
+    vif_disconnect(g->vif);
     for (guint i = 0; i < g->vcpus->len; i++)
         vcpu_drop_all(g->vcpus->pdata[i]);
     if (h->policy->guest_stopped)
@@ -456,5 +505,17 @@ void host_finish(Host *h)
         sim_metric_setf(sim, g->dom0_work_ns / 1e9, "%s.cpu.dom0_work_s", g->name);
         sim_metric_setf(sim, (double)sched_dom_busy(g->sd) / 1e9, "%s.cpu.busy_s", g->name);
         sim_metric_setf(sim, (double)(g->mem_lent >> 20), "%s.memory.lent_to_dom0_mb", g->name);
+        vbd_finish(g->vbd);
+        vif_finish(g->vif);
+    }
+    DiskStats ds;
+    disk_stats(h->disk, &ds);
+    if (ds.submitted_ops > 0 && elapsed > 0) {
+        double secs = elapsed / 1e9;
+        sim_metric_setf(sim, (double)ds.read_bytes / secs, "%s.disk.read_Bps", n);
+        sim_metric_setf(sim, (double)ds.write_bytes / secs, "%s.disk.write_Bps", n);
+        sim_metric_setf(sim, (double)(ds.read_ops + ds.write_ops) / secs, "%s.disk.iops", n);
+        sim_metric_setf(sim, (double)ds.busy / elapsed, "%s.disk.utilization", n);
+        sim_metric_setf(sim, ds.mean_waiting, "%s.disk.mean_waiting_ops", n);
     }
 }

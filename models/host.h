@@ -8,7 +8,12 @@
 #include <glib.h>
 #include <stdint.h>
 
+#include "models/blkif.h"
+#include "models/device.h"
 #include "models/domain.h"
+#include "models/evtchn.h"
+#include "models/grant.h"
+#include "models/netif.h"
 #include "models/numa.h"
 #include "models/sched.h"
 #include "models/vcpu.h"
@@ -33,6 +38,11 @@ typedef struct {
     uint64_t backend_mem_per_guest; /* bytes of back-end state per guest per socket it spans */
     SimTime mgmt_period;            /* T1 management task period (0: none) */
     double mgmt_cpu_ns;             /* CPU per management run, ns */
+    DiskParams disk;                /* the disk behind every guest's virtual block device */
+    BlkCosts blk_costs;             /* CPU costs of blkfront and blkback */
+    BlkGrantMode blk_grant_mode;
+    uint32_t grant_frames; /* each domain's grant table, 4 KiB frames of 512 entries */
+    VifConfig net;         /* netfront/netback: GSO, netback's RX queue, CPU costs */
 } HostConfig;
 
 typedef struct Host {
@@ -48,6 +58,11 @@ typedef struct Host {
     PolicyDom0Size dom0_size;
 
     Domain *dom0;
+    GrantSpace *grants;  /* every domain's grant table */
+    EvtchnTable *evtchn; /* every domain's event channels */
+    Disk *disk;
+    Nic *nic; /* the NIC guests' traffic crosses (migrations use their own stream) */
+    int next_domid;
     Dom0Container main;
     Dom0Container *secondary;   /* one per socket, or NULL */
     struct Vcpu **secondary_at; /* per pCPU: the secondary vCPU pinned there, or NULL */
@@ -78,8 +93,10 @@ typedef struct {
     uint64_t memory;
     int weight;
     int cap;
-    int socket;   /* -1: automatic placement */
-    gboolean pin; /* with socket >= 0: hard-pin vCPUs to that socket's pCPUs */
+    int socket;                 /* -1: automatic placement */
+    gboolean pin;               /* with socket >= 0: hard-pin vCPUs to that socket's pCPUs */
+    unsigned ring_pages;        /* its block ring, 4 KiB pages */
+    unsigned indirect_segments; /* 0: no indirect descriptors */
 } GuestSpec;
 
 /* Starts a guest: memory on NUMA nodes, vCPUs with affinity, policy hook.

@@ -50,4 +50,28 @@ struct WorkItem {
     WorkItem *next;     /* queue link */
 };
 
+/* A kernel-class item of cpu_ns (reference-core ns) touching memory `mem`
+ * (bytes per node), of which mem_fraction is memory-bound; done(w, data)
+ * runs at its completion.  Clears everything else. */
+static inline void work_item_init(WorkItem *w, double cpu_ns, double mem_fraction,
+                                  const uint64_t *mem, WorkGroup group, WorkDoneFn done, void *data)
+{
+    *w = (WorkItem){0};
+    w->cpu_ns = cpu_ns;
+    w->mem_fraction = mem_fraction;
+    w->mem = mem;
+    w->group = group;
+    w->cls = WORK_KERNEL;
+    w->done = done;
+    w->data = data;
+}
+
+/* The memory-bound share of an item made of fixed_ns, of which `fraction`
+ * is memory-bound, and copy_ns of data copying, which all is. */
+static inline double work_mem_share(double fraction, double fixed_ns, double copy_ns)
+{
+    double total = fixed_ns + copy_ns;
+    return total > 0.0 ? (fraction * fixed_ns + copy_ns) / total : 0.0;
+}
+
 #endif

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "models/iozone.h"
+#include "models/web.h"
 #include "sim/sim_jget.h"
 
 typedef enum {
@@ -11,7 +13,21 @@ typedef enum {
     WL_DIRTIER,
     WL_CPU_BOUND,
     WL_IO_SYNTHETIC,
+    WL_IOZONE,
+    WL_BLK_GARBAGE,
+    WL_WEB,
 } WlKind;
+
+/* The malformed requests a blk-garbage guest cycles through. */
+static const struct {
+    const char *name;
+    BlkGarbage kind;
+} garbage_kinds[] = {
+    {"bad-gref", BLK_BAD_GREF},
+    {"bad-segments", BLK_BAD_SEGMENTS},
+    {"bad-op", BLK_BAD_OP},
+    {"bad-id", BLK_BAD_ID},
+};
 
 struct Workload {
     Sim *sim;
@@ -22,6 +38,11 @@ struct Workload {
     double service_ns;
     double mem_fraction;
     gsl_rng *rng;
+
+    Iozone *iozone;
+    Web *web;
+    BlkGarbage garbage[G_N_ELEMENTS(garbage_kinds)];
+    unsigned n_garbage, next_garbage;
 
     Host *host;
     Domain *dom;
@@ -60,6 +81,25 @@ Workload *workload_new(Sim *sim, const char *vm, const cJSON *spec)
         w->mem_fraction = jget_num(spec, "mem_fraction");
         g_autofree char *stream = g_strdup_printf("%s.workload", vm);
         w->rng = sim_rng(sim, stream);
+    } else if (strcmp(type, "iozone") == 0) {
+        w->kind = WL_IOZONE;
+        w->iozone = iozone_new(sim, vm, spec);
+    } else if (strcmp(type, "web") == 0) {
+        w->kind = WL_WEB;
+        w->web = web_new(sim, vm, spec);
+    } else if (strcmp(type, "blk-garbage") == 0) {
+        w->kind = WL_BLK_GARBAGE;
+        w->rate_per_s = jget_num(spec, "rate_per_s");
+        const cJSON *k;
+        cJSON_ArrayForEach(k, jget(spec, "kinds"))
+        {
+            for (size_t i = 0; i < G_N_ELEMENTS(garbage_kinds); i++)
+                if (strcmp(k->valuestring, garbage_kinds[i].name) == 0 &&
+                    w->n_garbage < G_N_ELEMENTS(garbage_kinds))
+                    w->garbage[w->n_garbage++] = garbage_kinds[i].kind;
+        }
+        g_autofree char *stream = g_strdup_printf("%s.workload", vm);
+        w->rng = sim_rng(sim, stream);
     } else {
         w->kind = WL_IDLE;
     }
@@ -70,6 +110,8 @@ void workload_free(Workload *w)
 {
     if (!w)
         return;
+    iozone_free(w->iozone);
+    web_free(w->web);
     g_free(w->vm);
     g_free(w);
 }
@@ -109,6 +151,18 @@ static void arrival(Sim *sim, void *data)
     (void)sim;
     w->next_arrival = SIM_EVENT_NONE;
     Domain *g = w->dom;
+    if (w->kind == WL_BLK_GARBAGE) {
+        /* A hostile guest: each arrival pushes the next kind of malformed
+         * request onto its block ring. */
+        Vcpu *v = g->vcpus->pdata[gsl_rng_uniform_int(w->rng, g->vcpus->len)];
+        if (w->n_garbage > 0) {
+            vbd_submit_garbage(g->vbd, w->garbage[w->next_garbage], v);
+            w->next_garbage = (w->next_garbage + 1) % w->n_garbage;
+            w->issued++;
+        }
+        schedule_arrival(w);
+        return;
+    }
     Vcpu *raiser = g->vcpus->pdata[gsl_rng_uniform_int(w->rng, g->vcpus->len)];
     IoRequest *r = g_new0(IoRequest, 1);
     r->wl = w;
@@ -146,8 +200,12 @@ void workload_attach(Workload *w, Host *h, Domain *g)
             hog->done = hog_done;
             vcpu_submit(g->vcpus->pdata[i], hog);
         }
-    } else if (w->kind == WL_IO_SYNTHETIC) {
+    } else if (w->kind == WL_IO_SYNTHETIC || w->kind == WL_BLK_GARBAGE) {
         schedule_arrival(w);
+    } else if (w->kind == WL_IOZONE) {
+        iozone_attach(w->iozone, h, g);
+    } else if (w->kind == WL_WEB) {
+        web_attach(w->web, h, g);
     }
 }
 
@@ -159,13 +217,28 @@ void workload_detach(Workload *w)
         sim_cancel(w->sim, w->next_arrival);
         w->next_arrival = SIM_EVENT_NONE;
     }
+    if (w->iozone)
+        iozone_detach(w->iozone);
+    if (w->web)
+        web_detach(w->web);
     w->active_ns += sim_now(w->sim) - w->attached_at;
     w->dom = NULL;
     w->host = NULL;
 }
 
+Iozone *workload_iozone(Workload *w)
+{
+    return w->iozone;
+}
+
 void workload_finish(Workload *w)
 {
+    if (w->kind == WL_IOZONE)
+        iozone_finish(w->iozone);
+    if (w->kind == WL_WEB)
+        web_finish(w->web);
+    if (w->kind == WL_BLK_GARBAGE)
+        sim_metric_setf(w->sim, (double)w->issued, "%s.garbage.sent", w->vm);
     if (w->kind != WL_IO_SYNTHETIC)
         return;
     SimTime active = w->active_ns + (w->dom ? sim_now(w->sim) - w->attached_at : 0);

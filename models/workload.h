@@ -6,6 +6,12 @@
  * io-synthetic:   Poisson back-end requests, each raised by a random vCPU of
  *                 the guest and served by dom0 kernel work (T3) placed by
  *                 the policy; response time = queueing + service in dom0.
+ * iozone:         an IOzone test through the guest's virtual block device
+ *                 (models/iozone.h).
+ * web:            a web server behind the guest's virtual network interface
+ *                 (models/web.h).
+ * blk-garbage:    a hostile guest: Poisson malformed block requests (bad
+ *                 grant refs, too many segments, bad operations, bogus ids).
  *
  * A workload outlives the domain it runs in: a migration detaches it from
  * the source host's domain and attaches it to the destination's. */
@@ -16,6 +22,7 @@
 
 #include "models/dirty.h"
 #include "models/host.h"
+#include "models/iozone.h"
 #include "sim/sim.h"
 #include "sim/sim_stats.h"
 
@@ -31,6 +38,9 @@ DirtyModel workload_dirty(const Workload *w);
 /* Starts generating work into guest g on host h (detaching from any other). */
 void workload_attach(Workload *w, Host *h, Domain *g);
 void workload_detach(Workload *w);
+
+/* Its IOzone run, or NULL for another kind of workload. */
+Iozone *workload_iozone(Workload *w);
 
 /* Writes its metrics (<vm>.io.*). */
 void workload_finish(Workload *w);

@@ -126,6 +126,38 @@ static void scheduler_params(const cJSON *root, SchedParams *p)
     p->boost = jget_bool(s, "boost");
 }
 
+/* A host's disk: its preset with any figure the scenario overrides; the
+ * result must still make sense (queue depth at least the parallelism). */
+static gboolean disk_config(SimJsonDoc *doc, const cJSON *jd, int i, DiskParams *p, GError **err)
+{
+    disk_preset(jget_str(jd, "preset"), p);
+    double x;
+    if (jget_num_opt(jd, "read_MBps", &x))
+        p->read_bytes_per_s = x * 1e6;
+    if (jget_num_opt(jd, "write_MBps", &x))
+        p->write_bytes_per_s = x * 1e6;
+    if (jget_num_opt(jd, "random_read_latency_ms", &x))
+        p->random_read_latency_s = x / 1e3;
+    if (jget_num_opt(jd, "random_write_latency_ms", &x))
+        p->random_write_latency_s = x / 1e3;
+    if (jget_num_opt(jd, "seq_read_latency_ms", &x))
+        p->seq_read_latency_s = x / 1e3;
+    if (jget_num_opt(jd, "seq_write_latency_ms", &x))
+        p->seq_write_latency_s = x / 1e3;
+    if (jget_num_opt(jd, "parallelism", &x))
+        p->parallelism = (int)x;
+    if (jget_num_opt(jd, "queue_depth", &x))
+        p->queue_depth = (int)x;
+    GError *derr = NULL;
+    if (!disk_params_validate(p, &derr)) {
+        g_autofree char *path = g_strdup_printf("hosts[%d].disk", i);
+        input_error(err, doc, path, "%s", derr->message);
+        g_error_free(derr);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Reads a host's configuration; the distance matrix must be square and
  * match the socket count (its values are checked by the NUMA model). */
 static gboolean host_config(SimJsonDoc *doc, const cJSON *root, const cJSON *jh, int i,
@@ -164,6 +196,32 @@ static gboolean host_config(SimJsonDoc *doc, const cJSON *root, const cJSON *jh,
     const cJSON *mgmt = jget(jh, "management");
     cfg->mgmt_period = sim_time_from_s(jget_num(mgmt, "period_s"));
     cfg->mgmt_cpu_ns = jget_num(mgmt, "cpu_ms") * 1e6;
+    if (!disk_config(doc, jget(jh, "disk"), i, &cfg->disk, err))
+        return FALSE;
+    const cJSON *blk = jget(jh, "blk");
+    cfg->blk_grant_mode =
+        strcmp(jget_str(blk, "grant_mode"), "copy") == 0 ? BLK_GRANT_COPY : BLK_GRANT_MAP;
+    cfg->blk_costs = (BlkCosts){
+        .back_request_ns = jget_num(blk, "back_request_us") * 1e3,
+        .back_segment_ns = jget_num(blk, "back_segment_us") * 1e3,
+        .copy_ns_per_byte = jget_num(blk, "copy_ns_per_byte"),
+        .front_request_ns = jget_num(blk, "front_request_us") * 1e3,
+        .mem_fraction = jget_num(blk, "mem_fraction"),
+    };
+    cfg->grant_frames = (uint32_t)jget_int(jh, "grant_frames");
+    const cJSON *net = jget(jh, "net");
+    cfg->net = (VifConfig){
+        .gso = jget_bool(net, "gso"),
+        .rx_queue_packets = (unsigned)jget_int(net, "rx_queue_packets"),
+        .costs =
+            {
+                .back_packet_ns = jget_num(net, "back_packet_us") * 1e3,
+                .copy_ns_per_byte = jget_num(net, "copy_ns_per_byte"),
+                .nic_packet_ns = jget_num(net, "nic_packet_us") * 1e3,
+                .front_packet_ns = jget_num(net, "front_packet_us") * 1e3,
+                .mem_fraction = jget_num(net, "mem_fraction"),
+            },
+    };
     return TRUE;
 }
 
@@ -263,7 +321,15 @@ static gboolean build_vms(World *w, SimJsonDoc *doc, const cJSON *root, GError *
             .cap = (int)jget_int(jv, "cap"),
             .socket = (int)socket,
             .pin = jget_bool(jv, "pin"),
+            .ring_pages = (unsigned)jget_int(jv, "ring_pages"),
+            .indirect_segments = (unsigned)jget_int(jv, "indirect_segments"),
         };
+        if (v->spec.indirect_segments > 0 && v->spec.indirect_segments <= BLKIF_MAX_SEGMENTS) {
+            g_autofree char *ipath = g_strdup_printf("vms[%d].indirect_segments", i);
+            return input_error(
+                err, doc, ipath, "expected 0 (no indirect descriptors) or %u..%u, got %u",
+                BLKIF_MAX_SEGMENTS + 1, BLKIF_MAX_INDIRECT_SEGMENTS, v->spec.indirect_segments);
+        }
         v->pages = v->spec.memory / PAGE_SIZE_BYTES;
         if (v->spec.socket >= h->cfg.numa.sockets) {
             g_autofree char *spath = g_strdup_printf("vms[%d].socket", i);
@@ -279,6 +345,13 @@ static gboolean build_vms(World *w, SimJsonDoc *doc, const cJSON *root, GError *
                                "writable working set %g MiB exceeds the guest's memory "
                                "(%" PRIu64 " MiB)",
                                wws_mb, v->spec.memory >> 20);
+        }
+        if (strcmp(jget_str(wl, "type"), "web") == 0 &&
+            (jget(wl, "rate_per_s") != NULL) == (jget(wl, "clients") != NULL)) {
+            g_autofree char *wpath = g_strdup_printf("vms[%d].workload", i);
+            return input_error(err, doc, wpath,
+                               "a web workload needs exactly one of 'rate_per_s' (open clients) "
+                               "and 'clients' (closed clients)");
         }
         v->wl = workload_new(w->sim, v->name, wl);
 
@@ -642,6 +715,29 @@ gboolean world_write_rounds(const World *w, FILE *fp, GError **err)
         }
     }
     return TRUE;
+}
+
+static GPtrArray *iozone_runs(const World *w)
+{
+    GPtrArray *runs = g_ptr_array_new();
+    for (guint i = 0; i < w->vms->len; i++) {
+        Iozone *z = workload_iozone(((Vm *)w->vms->pdata[i])->wl);
+        if (z)
+            g_ptr_array_add(runs, z);
+    }
+    return runs;
+}
+
+gboolean world_has_iozone(const World *w)
+{
+    g_autoptr(GPtrArray) runs = iozone_runs(w);
+    return runs->len > 0;
+}
+
+void world_write_iozone_report(const World *w, FILE *fp)
+{
+    g_autoptr(GPtrArray) runs = iozone_runs(w);
+    iozone_write_report(runs, fp);
 }
 
 void world_print_summary(const World *w, FILE *fp)

@@ -32,6 +32,9 @@ void world_finish(World *w);
 
 /* Writes one row per migration round: CSV with a header. */
 gboolean world_write_rounds(const World *w, FILE *fp, GError **err);
+/* Whether any guest runs IOzone, and its -R report (models/iozone.h). */
+gboolean world_has_iozone(const World *w);
+void world_write_iozone_report(const World *w, FILE *fp);
 /* Prints a human summary of the results (a few lines per host and guest). */
 void world_print_summary(const World *w, FILE *fp);
 

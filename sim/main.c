@@ -154,6 +154,15 @@ static gboolean write_rounds(const World *w, const char *path, GError **err)
     return sim_atomic_commit(f, err);
 }
 
+static gboolean write_iozone_report(const World *w, const char *path, GError **err)
+{
+    SimAtomicFile *f = sim_atomic_open(path, err);
+    if (!f)
+        return FALSE;
+    world_write_iozone_report(w, sim_atomic_stream(f));
+    return sim_atomic_commit(f, err);
+}
+
 static int run(Options *o, int argc, char **argv, GError **err)
 {
     const char *path = o->args[0];
@@ -213,7 +222,10 @@ static int run(Options *o, int argc, char **argv, GError **err)
     g_autofree char *rounds_path = g_build_filename(out_dir, "migration_rounds.csv", NULL);
     g_autofree char *summary = summary_json(sim, w);
     g_autofree char *runinfo = run_json(sim, w, argc, argv, path, out_dir, wall_s, started);
+    g_autofree char *iozone_path = g_build_filename(out_dir, "iozone_report.txt", NULL);
+    gboolean iozone = world_has_iozone(w);
     if (!sim_timeseries_close(sim, TRUE, err) || !write_rounds(w, rounds_path, err) ||
+        (iozone && !write_iozone_report(w, iozone_path, err)) ||
         !sim_write_file_atomic(summary_path, summary, strlen(summary), err) ||
         !sim_write_file_atomic(run_path, runinfo, strlen(runinfo), err))
         return 1;
@@ -225,8 +237,8 @@ static int run(Options *o, int argc, char **argv, GError **err)
                sim_time_to_s(sim_now(sim)), wall_s, sim_events_processed(sim));
         world_print_summary(w, stdout);
         printf("  results in %s/ (summary.json, run.json, timeseries.csv, "
-               "migration_rounds.csv)\n",
-               out_dir);
+               "migration_rounds.csv%s)\n",
+               out_dir, iozone ? ", iozone_report.txt" : "");
     }
     return 0;
 }

@@ -115,6 +115,26 @@ void sim_metric_add(Sim *sim, const char *name, double delta)
         sim_metric_set(sim, name, delta);
 }
 
+void sim_metric_addf(Sim *sim, double delta, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *name = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    sim_metric_add(sim, name, delta);
+}
+
+void sim_metric_maxf(Sim *sim, double value, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *name = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    double *slot = g_hash_table_lookup(sim->metrics, name);
+    if (!slot || value > *slot)
+        sim_metric_set(sim, name, value);
+}
+
 gboolean sim_metric_get(const Sim *sim, const char *name, double *value)
 {
     double *slot = g_hash_table_lookup(sim->metrics, name);

@@ -38,6 +38,9 @@ void sim_metric_set(Sim *sim, const char *name, double value);
 void sim_metric_setf(Sim *sim, double value, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 /* Adds to a metric (absent counts as 0). */
 void sim_metric_add(Sim *sim, const char *name, double delta);
+void sim_metric_addf(Sim *sim, double delta, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* Raises a metric to `value` if that is larger (absent counts as unset). */
+void sim_metric_maxf(Sim *sim, double value, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 gboolean sim_metric_get(const Sim *sim, const char *name, double *value);
 /* Names in sorted order (the array and strings are owned by the caller's
  * GPtrArray; strings are borrowed from the Sim). */

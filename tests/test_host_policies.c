@@ -185,6 +185,8 @@ START_TEST(closer_places_work_next_to_the_guest)
     HostConfig cfg = {0};
     cfg.numa = (NumaConfig){.sockets = 2, .cores_per_socket = 8, .memory_per_node = 8ULL << 30};
     sched_params_default(&cfg.sched);
+    disk_preset("hdd", &cfg.disk);
+    cfg.nic_Bps = 1e9 / 8;
     cJSON *params = cJSON_Parse("{\"preset\": \"openstack\", \"main_socket\": 0,"
                                 " \"secondary_initial_mb\": 75, \"epsilon_mb\": 4,"
                                 " \"io_step_rps\": 1000, \"balloon_step_mb\": 4}");
