@@ -6,9 +6,21 @@
 
 #include <stdbool.h>
 
+/* Wall-clock seconds from a monotonic clock (bench_util.c). */
+double bench_now_s(void);
+/* Resets the kernel's peak-RSS mark to the current RSS (Linux >= 4.0);
+ * false when that is not possible. */
+bool bench_reset_peak_rss(void);
+/* Peak RSS in KiB since the last reset: VmHWM, or ru_maxrss for the whole
+ * process. */
+long bench_peak_rss_kib(void);
+
 /* Hold model of the pending-event set (bench_hold.c). */
 int bench_queue(bool quick);
 /* The CPU scheduler, credit and fluid modes (bench_sched.c). */
 int bench_sched(bool quick);
+/* The split-driver I/O path at request level: ten IOzone guests for ten
+ * simulated minutes under native and closer (bench_io.c). */
+int bench_io(bool quick);
 
 #endif

@@ -37,13 +37,6 @@ static void dummy_event(struct Sim *sim, void *data)
     (void)data;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Bytes currently allocated through malloc (glibc), or -1 if unknown.
  * Counting allocations rather than resident pages keeps the figure
  * independent of what earlier variants left in the allocator's free lists. */
@@ -83,13 +76,13 @@ static HoldResult run_hold(const BenchQueueOps *ops, size_t pending, size_t warm
     double mem1 = heap_bytes_in_use();
 
     uint64_t hash = 1469598103934665603ULL;
-    double start = now_s();
+    double start = bench_now_s();
     for (size_t i = 0; i < holds; i++) {
         ops->pop(q, &t, &fn, &data);
         ops->push(q, t + inc[k++ & (RING_SIZE - 1)], fn, data);
         hash = (hash ^ (uint64_t)t ^ ((uint64_t)(uintptr_t)data << 40)) * 1099511628211ULL;
     }
-    double elapsed = now_s() - start;
+    double elapsed = bench_now_s() - start;
 
     ops->destroy(q);
     r.ns_per_hold = elapsed * 1e9 / (double)holds;

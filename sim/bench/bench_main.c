@@ -1,50 +1,62 @@
 /* dom0sim-bench: the simulator's performance benchmarks.
  *
- * Usage: dom0sim-bench [queue|sched] [--quick]
- *   no name  runs every benchmark (queue, then sched);
+ * Usage: dom0sim-bench [queue|sched|io]... [--quick]
+ *   no name  runs every benchmark (queue, sched, then io);
  *   queue    the pending-event set, hold model (bench_hold.c);
  *   sched    the CPU scheduler, 64 pCPUs and 200 busy vCPUs for one
  *            simulated hour, credit and fluid modes (bench_sched.c);
+ *   io       ten IOzone guests through the split block driver for ten
+ *            simulated minutes, native and closer (bench_io.c);
  *   --quick  a short smoke run of the same code paths and checks.
  * The exit status is 1 if any benchmark's consistency check fails. */
 #include <stdio.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "sim/bench/bench.h"
 
 static int usage(const char *argv0)
 {
-    fprintf(stderr, "usage: %s [queue|sched] [--quick]\n", argv0);
+    fprintf(stderr, "usage: %s [queue|sched|io]... [--quick]\n", argv0);
     return 2;
 }
 
+/* The benchmarks in the order they run when none is named. */
+static const struct {
+    const char *name;
+    const char *title;
+    int (*run)(bool quick);
+} benches[] = {
+    {"queue", "event queue (hold model)", bench_queue},
+    {"sched", "CPU scheduler", bench_sched},
+    {"io", "split-driver I/O, request level", bench_io},
+};
+
 int main(int argc, char **argv)
 {
-    bool quick = false, queue = false, sched = false;
+    bool quick = false, chosen[G_N_ELEMENTS(benches)] = {false}, any = false;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--quick") == 0)
+        if (strcmp(argv[i], "--quick") == 0) {
             quick = true;
-        else if (strcmp(argv[i], "queue") == 0)
-            queue = true;
-        else if (strcmp(argv[i], "sched") == 0)
-            sched = true;
-        else
+            continue;
+        }
+        size_t k = 0;
+        while (k < G_N_ELEMENTS(benches) && strcmp(argv[i], benches[k].name) != 0)
+            k++;
+        if (k == G_N_ELEMENTS(benches))
             return usage(argv[0]);
+        chosen[k] = any = true;
     }
-    if (!queue && !sched)
-        queue = sched = true;
     int status = 0;
-    if (queue) {
-        printf("== event queue (hold model) ==\n\n");
+    bool first = true;
+    for (size_t k = 0; k < G_N_ELEMENTS(benches); k++) {
+        if (any && !chosen[k])
+            continue;
+        printf("%s== %s ==\n\n", first ? "" : "\n", benches[k].title);
         fflush(stdout);
-        status |= bench_queue(quick);
-    }
-    if (sched) {
-        if (queue)
-            printf("\n");
-        printf("== CPU scheduler ==\n\n");
-        fflush(stdout);
-        status |= bench_sched(quick);
+        status |= benches[k].run(quick);
+        first = false;
     }
     return status;
 }

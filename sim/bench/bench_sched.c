@@ -41,43 +41,6 @@
 #define BENCH_CAP 40
 #define BENCH_RECOMPUTES 2000
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* Resets the kernel's peak-RSS mark to the current RSS (Linux >= 4.0). */
-static bool reset_peak_rss(void)
-{
-    malloc_trim(0);
-    FILE *f = fopen("/proc/self/clear_refs", "w");
-    if (!f)
-        return false;
-    bool ok = fputs("5", f) >= 0;
-    return fclose(f) == 0 && ok;
-}
-
-/* Peak RSS in KiB: VmHWM, or ru_maxrss for the whole process. */
-static long peak_rss_kib(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    if (f) {
-        char line[256];
-        long kib = -1;
-        while (fgets(line, sizeof line, f))
-            if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
-                break;
-        fclose(f);
-        if (kib >= 0)
-            return kib;
-    }
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_maxrss;
-}
-
 static void count_rate(void *owner, double rate, int pcpu)
 {
     (void)rate;
@@ -166,12 +129,12 @@ static int check_host(const Host *h, SimTime horizon)
 static int run_mode(SchedMode mode, SimTime horizon, double *shares)
 {
     Host h;
-    bool reset = reset_peak_rss();
-    double t0 = now_s();
+    bool reset = bench_reset_peak_rss();
+    double t0 = bench_now_s();
     host_build(&h, mode);
     sim_run(h.sim, horizon);
-    double wall = now_s() - t0;
-    long rss = peak_rss_kib();
+    double wall = bench_now_s() - t0;
+    long rss = bench_peak_rss_kib();
     uint64_t ev = sim_events_processed(h.sim);
     printf("%-7s %12llu %12llu %9.2f %12.0f %9.1f%s\n",
            mode == SCHED_MODE_CREDIT ? "credit" : "fluid", (unsigned long long)ev,
@@ -206,7 +169,7 @@ static void fluid_recompute_cost(int n)
     SimTime t = SIM_MS;
     sim_run(h.sim, t);
     uint64_t before = sched_events(h.s);
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (int i = 0; i < n; i++) {
         SchedVcpu *v = h.v[(i * 7) % (BENCH_DOMS * BENCH_VCPUS_PER_DOM)];
         sched_vcpu_sleep(v);
@@ -216,7 +179,7 @@ static void fluid_recompute_cost(int n)
         t += SIM_MS;
         sim_run(h.sim, t);
     }
-    double wall = now_s() - t0;
+    double wall = bench_now_s() - t0;
     uint64_t recomputes = sched_events(h.s) - before;
     printf("fluid recomputation (200 runnable vCPUs, mixed masks): %.1f us each (%llu timed)\n",
            recomputes ? wall * 1e6 / (double)recomputes : 0.0, (unsigned long long)recomputes);
