@@ -214,6 +214,35 @@ START_TEST(bogus_ids_served_and_ignored)
 }
 END_TEST
 
+/* A 128 KiB record is three requests of at most 11 segments (11 + 11 +
+ * 10), or one request of 32 segments with indirect descriptors, which also
+ * costs dom0 one more grant map for the indirect page. */
+START_TEST(indirect_descriptors_carry_larger_requests)
+{
+    const char *wl = "{\"type\": \"iozone\", \"test\": \"random-read\", \"file_mb\": 256,"
+                     " \"record_kb\": 128}";
+    for (int ind = 0; ind <= 1; ind++) {
+        g_autofree char *js = scenario(2, 0, 1, 0, wl, "\"disk\": {\"preset\": \"ssd\"}",
+                                       ind ? "\"indirect_segments\": 32" : "", 2.0);
+        Sim *sim = scenario_run(js, NULL);
+        double records = scenario_metric(sim, "vm1.io.records");
+        double reqs = scenario_metric(sim, "vm1.blk.responses_ok");
+        double per = ind ? 1.0 : 3.0;
+        ck_assert_double_gt(records, 100);
+        /* At most one record's requests are answered but not yet counted. */
+        ck_assert_msg(reqs >= per * records && reqs <= per * (records + 1),
+                      "indirect %d: %.0f requests for %.0f records, expected %.0f each", ind, reqs,
+                      records, per);
+        double work = scenario_metric(sim, "vm1.cpu.dom0_work_s");
+        double segs = ind ? 33.0 : 32.0; /* the indirect page is mapped too */
+        double expect = reqs * 10e-6 + reqs / per * segs * 2e-6;
+        ck_assert_msg(fabs(work - expect) <= 0.01 * expect,
+                      "indirect %d: dom0 work %.6f, model %.6f", ind, work, expect);
+        sim_free(sim);
+    }
+}
+END_TEST
+
 static Suite *blkif_suite(void)
 {
     Suite *s = suite_create("blkif");
@@ -225,6 +254,7 @@ static Suite *blkif_suite(void)
     tcase_add_test(tc, ring_never_exceeds_its_slots);
     tcase_add_test(tc, garbage_is_refused_counted_and_isolated);
     tcase_add_test(tc, bogus_ids_served_and_ignored);
+    tcase_add_test(tc, indirect_descriptors_carry_larger_requests);
     suite_add_tcase(s, tc);
     return s;
 }
