@@ -13,6 +13,7 @@
 #include "models/domain.h"
 #include "models/evtchn.h"
 #include "models/grant.h"
+#include "models/migration.h"
 #include "models/netif.h"
 #include "models/numa.h"
 #include "models/sched.h"
@@ -43,6 +44,7 @@ typedef struct {
     BlkGrantMode blk_grant_mode;
     uint32_t grant_frames; /* each domain's grant table, 4 KiB frames of 512 entries */
     VifConfig net;         /* netfront/netback: GSO, netback's RX queue, CPU costs */
+    MigCosts mig;          /* dom0 CPU of live migrations from and to this host */
 } HostConfig;
 
 typedef struct Host {

@@ -12,6 +12,17 @@ struct Migration {
     SimTime started;
     SimTime ended;
     bool finished;
+
+    /* The current round with a transport. */
+    double rate_Bps;   /* its rate limit (INFINITY: none) */
+    double to_prepare; /* pages not yet handed to the source stage */
+    double handed;     /* pages handed to the wire so far */
+    double delivered;  /* pages in the destination's memory */
+    bool preparing;    /* the source stage works on a batch */
+    int batches;       /* batches of this round handed to the source stage */
+    double batch;      /* pages of that batch */
+    int in_flight;     /* batches on the wire or at the destination */
+    SimEventId pace_ev;
 };
 
 bool mig_stop_rule_parse(const char *s, MigStopRule *out)
@@ -47,26 +58,131 @@ bool mig_should_stop(MigStopRule rule, int round, double sent, double dirty, dou
     return true;
 }
 
-static SimTime transfer_time(const Migration *m, double pages)
+/* The rate limit of round `index`: none, or early Xen's adaptive one. */
+static double round_rate(const Migration *m, int index)
 {
-    double s = pages * PAGE_SIZE_BYTES / m->spec.link_Bps;
+    double rate = m->spec.link_Bps > 0 ? m->spec.link_Bps : INFINITY;
+    const MigRateLimit *rl = &m->spec.rate_limit;
+    if (!rl->on)
+        return rate;
+    double want = rl->floor_Bps;
+    if (index > 0) {
+        const MigRound *prev = &g_array_index(m->rounds, MigRound, index - 1);
+        double secs = sim_time_to_s(prev->duration);
+        if (secs > 0)
+            want = prev->dirtied * PAGE_SIZE_BYTES / secs + rl->increment_Bps;
+    }
+    return fmin(rate, fmin(rl->ceiling_Bps, fmax(rl->floor_Bps, want)));
+}
+
+double migration_round_rate(const Migration *m)
+{
+    return m->rate_Bps;
+}
+
+static SimTime transfer_time(double pages, double rate_Bps)
+{
+    double s = pages * PAGE_SIZE_BYTES / rate_Bps;
     /* Round up: a round is not over until its last byte is on the wire. */
     return (SimTime)ceil(s * 1e9);
 }
 
 static void round_end(Sim *sim, void *data);
+static void prepare_next(Migration *m);
+
+static MigRound *current(Migration *m)
+{
+    return &g_array_index(m->rounds, MigRound, m->rounds->len - 1);
+}
 
 static void begin_round(Migration *m, double pages, bool final)
 {
     MigRound r = {
         .index = (int)m->rounds->len,
         .start = sim_now(m->sim),
-        .duration = transfer_time(m, pages),
         .pages = pages,
         .final = final,
     };
+    m->rate_Bps = round_rate(m, r.index);
     g_array_append_val(m->rounds, r);
-    sim_after(m->sim, r.duration, round_end, m);
+    if (!m->spec.transport) {
+        current(m)->duration = transfer_time(pages, m->rate_Bps);
+        sim_after(m->sim, current(m)->duration, round_end, m);
+        return;
+    }
+    m->to_prepare = pages;
+    m->handed = m->delivered = 0.0;
+    m->in_flight = 0;
+    m->batches = 0;
+    prepare_next(m);
+}
+
+/* The source stage takes the next batch while the pipeline has room; a
+ * round's first batch also scans the dirty bitmap (round 0 sends
+ * everything without looking). */
+static void prepare_next(Migration *m)
+{
+    if (m->preparing || m->in_flight >= MIG_PIPELINE)
+        return;
+    MigRound *r = current(m);
+    bool first = m->batches == 0;
+    if (!first && m->to_prepare <= 0.0)
+        return;
+    m->batches++;
+    m->batch = fmin(m->to_prepare, (double)MIG_BATCH_PAGES);
+    m->to_prepare -= m->batch;
+    m->preparing = true;
+    double scan = first && r->index > 0 ? (double)m->spec.n_pages : 0.0;
+    m->spec.transport->prepare(m, m->batch, scan, m->spec.transport->data);
+}
+
+static void hand_to_wire(Migration *m, double pages)
+{
+    m->handed += pages;
+    m->in_flight++;
+    m->spec.transport->deliver(m, pages, m->spec.transport->data);
+}
+
+static void paced(Sim *sim, void *data)
+{
+    Migration *m = data;
+    (void)sim;
+    m->pace_ev = SIM_EVENT_NONE;
+    double pages = m->batch;
+    m->preparing = false;
+    hand_to_wire(m, pages);
+    prepare_next(m);
+}
+
+void migration_batch_prepared(Migration *m)
+{
+    /* Under a rate limit the batch leaves no earlier than its share of the
+     * round's budget allows. */
+    if (isfinite(m->rate_Bps)) {
+        SimTime at =
+            current(m)->start + (SimTime)ceil(m->handed * PAGE_SIZE_BYTES / m->rate_Bps * 1e9);
+        if (at > sim_now(m->sim)) {
+            m->pace_ev = sim_at(m->sim, at, paced, m);
+            return;
+        }
+    }
+    double pages = m->batch;
+    m->preparing = false;
+    hand_to_wire(m, pages);
+    prepare_next(m);
+}
+
+void migration_batch_delivered(Migration *m, double pages)
+{
+    m->in_flight--;
+    m->delivered += pages;
+    if (m->to_prepare > 0.0 || m->preparing || m->in_flight > 0) {
+        prepare_next(m);
+        return;
+    }
+    MigRound *r = current(m);
+    r->duration = sim_now(m->sim) - r->start;
+    round_end(m->sim, m);
 }
 
 static void resumed(Sim *sim, void *data)
@@ -81,16 +197,19 @@ static void resumed(Sim *sim, void *data)
 static void round_end(Sim *sim, void *data)
 {
     Migration *m = data;
-    MigRound *r = &g_array_index(m->rounds, MigRound, m->rounds->len - 1);
+    MigRound *r = current(m);
     m->total_sent += r->pages;
     if (r->final) {
         sim_after(sim, m->spec.resume, resumed, m);
         return;
     }
     /* The guest kept running during the round; what it dirtied meanwhile is
-     * the next round's work. */
-    r->dirtied =
-        dirty_distinct_pages(&m->spec.dirty, sim_time_to_s(r->duration), (double)m->spec.n_pages);
+     * the next round's work.  A guest slowed down (by a loaded host, or by
+     * closer running the migration on its pCPU) dirties less. */
+    DirtyModel d = m->spec.dirty;
+    if (m->spec.transport && m->spec.transport->guest_speed)
+        d.rate_pages_s *= m->spec.transport->guest_speed(m, r->start, m->spec.transport->data);
+    r->dirtied = dirty_distinct_pages(&d, sim_time_to_s(r->duration), (double)m->spec.n_pages);
     bool stop = mig_should_stop(m->spec.stop_rule, r->index, r->pages, r->dirtied, m->total_sent,
                                 m->spec.n_pages);
     begin_round(m, r->dirtied, stop);
@@ -111,6 +230,8 @@ void migration_free(Migration *m)
 {
     if (!m)
         return;
+    if (m->pace_ev)
+        sim_cancel(m->sim, m->pace_ev);
     g_array_free(m->rounds, TRUE);
     g_free(m);
 }

@@ -53,19 +53,74 @@ typedef struct {
 typedef struct Migration Migration;
 typedef void (*MigDoneFn)(Migration *m, void *data);
 
+/* Xen's save loop sends pages in batches of MAX_BATCH_SIZE
+ * (tools/libs/guest/xg_sr_save.c). */
+#define MIG_BATCH_PAGES 1024
+/* Batches between the save process and the destination at once: one being
+ * prepared while the previous one is on the wire (the socket buffer). */
+#define MIG_PIPELINE 2
+
+/* How batches travel when the migration is more than an ideal link: the
+ * world implements each stage with dom0 CPU work and the hosts' NICs.
+ * Page counts are fractional expectations, like the rounds'. */
+typedef struct {
+    /* Source stage (map, copy into the stream; on a round's first batch
+     * also the scan of the dirty bitmap over scan_pages pages).  Calls
+     * migration_batch_prepared(m) when done. */
+    void (*prepare)(Migration *m, double pages, double scan_pages, void *data);
+    /* Wire and destination stages.  Calls migration_batch_delivered(m, pages)
+     * when the batch is in the destination's memory; batches may be
+     * delivered in any order. */
+    void (*deliver)(Migration *m, double pages, void *data);
+    /* The guest's speed since `since`, as a share of what it would get
+     * alone (1: unslowed); its dirty rate is scaled by it. */
+    double (*guest_speed)(Migration *m, SimTime since, void *data);
+    void *data;
+} MigTransport;
+
+/* dom0 CPU of a migration, ns on a reference core with local memory. */
+typedef struct {
+    double send_page_ns;     /* source: map a page and copy it into the stream */
+    double receive_page_ns;  /* destination: copy a page into the new domain */
+    double scan_ns_per_page; /* source: read and clear the dirty bitmap, per guest page */
+    double mem_fraction;     /* memory-bound share of the per-page costs */
+} MigCosts;
+
+/* Early Xen's adaptive rate limit (Clark et al., NSDI 2005, section 5.1):
+ * round 0 at the floor, each later round at the previous round's dirty rate
+ * plus an increment, never above the ceiling. */
+#define MIG_RATE_FLOOR_Mbps 100
+#define MIG_RATE_INCREMENT_Mbps 50
+#define MIG_RATE_CEILING_Mbps 500
+typedef struct {
+    bool on;
+    double floor_Bps;     /* 100 Mb/s */
+    double increment_Bps; /* 50 Mb/s */
+    double ceiling_Bps;   /* 500 Mb/s */
+} MigRateLimit;
+
 typedef struct {
     uint64_t n_pages;      /* guest memory in 4 KiB pages */
     DirtyModel dirty;      /* the guest's dirtying while it runs */
     double link_Bps;       /* migration stream rate, bytes/s */
     MigStopRule stop_rule; /* when pre-copy ends */
     SimTime resume;        /* fixed downtime after the last round */
-    MigDoneFn done;        /* called at the end (guest resumed at the destination) */
+    MigRateLimit rate_limit;
+    const MigTransport *transport; /* NULL: an ideal link at link_Bps, one event per round */
+    MigDoneFn done;                /* called at the end (guest resumed at the destination) */
     void *done_data;
 } MigSpec;
 
-/* Starts a migration now.  The spec is copied. */
+/* Starts a migration now.  The spec is copied (the transport is borrowed). */
 Migration *migration_start(Sim *sim, const MigSpec *spec);
 void migration_free(Migration *m);
+
+/* The transport's answers (see MigTransport). */
+void migration_batch_prepared(Migration *m);
+void migration_batch_delivered(Migration *m, double pages);
+/* The rate the current round is limited to, bytes/s (link_Bps when no
+ * rate limit applies). */
+double migration_round_rate(const Migration *m);
 
 bool migration_finished(const Migration *m);
 SimTime migration_started_at(const Migration *m);

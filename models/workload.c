@@ -190,7 +190,9 @@ void workload_attach(Workload *w, Host *h, Domain *g)
     w->host = h;
     w->dom = g;
     w->attached_at = sim_now(w->sim);
-    if (w->kind == WL_CPU_BOUND) {
+    /* A memory dirtier spins writing memory: it is CPU-bound too, and dirties
+     * at its rate only while it gets its CPU. */
+    if (w->kind == WL_CPU_BOUND || w->kind == WL_DIRTIER) {
         for (guint i = 0; i < g->vcpus->len; i++) {
             WorkItem *hog = g_new0(WorkItem, 1);
             hog->cpu_ns = INFINITY;

@@ -1,7 +1,9 @@
 /* What a guest runs, as far as dom0 and the scheduler are concerned.
  *
  * idle:           nothing.
- * memory-dirtier: dirties pages (read by migration); no CPU model yet.
+ * memory-dirtier: a CPU-bound loop writing memory: every vCPU always has work,
+ *                 and pages are dirtied at the given rate scaled by the CPU
+ *                 share the guest gets (read by migration).
  * cpu-bound:      every vCPU always has work (a lowest-class CPU hog).
  * io-synthetic:   Poisson back-end requests, each raised by a random vCPU of
  *                 the guest and served by dom0 kernel work (T3) placed by

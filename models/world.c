@@ -7,6 +7,7 @@
 #include "models/dirty.h"
 #include "models/host.h"
 #include "models/migration.h"
+#include "models/migxfer.h"
 #include "models/workload.h"
 #include "sim/sim_error.h"
 #include "sim/sim_jget.h"
@@ -34,9 +35,11 @@ struct MigOrder {
     SimTime at;
     MigStopRule rule;
     SimTime resume;
-    double link_Bps; /* 0: the slower of the two NICs */
-    int ordinal;     /* 1 for the VM's first migration, 2 for its second, ... */
+    double link_Bps; /* 0: as fast as the two NICs carry it */
+    MigRateLimit rate_limit;
+    int ordinal; /* 1 for the VM's first migration, 2 for its second, ... */
     Migration *mig;
+    MigXfer *xfer;
     World *world;
 };
 
@@ -111,6 +114,7 @@ static void order_free(gpointer p)
 {
     MigOrder *o = p;
     migration_free(o->mig);
+    migxfer_free(o->xfer);
     g_free(o);
 }
 
@@ -209,6 +213,13 @@ static gboolean host_config(SimJsonDoc *doc, const cJSON *root, const cJSON *jh,
         .mem_fraction = jget_num(blk, "mem_fraction"),
     };
     cfg->grant_frames = (uint32_t)jget_int(jh, "grant_frames");
+    const cJSON *mig = jget(jh, "migration");
+    cfg->mig = (MigCosts){
+        .send_page_ns = jget_num(mig, "send_page_us") * 1e3,
+        .receive_page_ns = jget_num(mig, "receive_page_us") * 1e3,
+        .scan_ns_per_page = jget_num(mig, "scan_ns_per_page"),
+        .mem_fraction = jget_num(mig, "mem_fraction"),
+    };
     const cJSON *net = jget(jh, "net");
     cfg->net = (VifConfig){
         .gso = jget_bool(net, "gso"),
@@ -409,6 +420,13 @@ static gboolean build_migrations(World *w, SimJsonDoc *doc, const cJSON *root, G
         double gbps;
         if (jget_num_opt(jm, "link_Gbps", &gbps))
             o->link_Bps = gbps * 1e9 / 8.0;
+        if (strcmp(jget_str(jm, "rate_limit"), "adaptive") == 0)
+            o->rate_limit = (MigRateLimit){
+                .on = true,
+                .floor_Bps = MIG_RATE_FLOOR_Mbps * 1e6 / 8.0,
+                .increment_Bps = MIG_RATE_INCREMENT_Mbps * 1e6 / 8.0,
+                .ceiling_Bps = MIG_RATE_CEILING_Mbps * 1e6 / 8.0,
+            };
         g_ptr_array_add(w->orders, o);
         i++;
     }
@@ -604,12 +622,15 @@ static void begin_migration(World *w, MigOrder *o)
         return;
     }
     o->to->guest_memory_reserved += v->spec.memory;
+    o->xfer = migxfer_new(o->from, o->to, v->dom);
     MigSpec spec = {
         .n_pages = v->pages,
         .dirty = workload_dirty(v->wl),
-        .link_Bps = o->link_Bps > 0 ? o->link_Bps : fmin(o->from->cfg.nic_Bps, o->to->cfg.nic_Bps),
+        .link_Bps = o->link_Bps,
         .stop_rule = o->rule,
         .resume = o->resume,
+        .rate_limit = o->rate_limit,
+        .transport = migxfer_transport(o->xfer),
         .done = migration_done,
         .done_data = o,
     };
@@ -695,6 +716,9 @@ void world_finish(World *w)
             sim_metric_setf(sim, sim_time_to_s(migration_total(o->mig)), "%s.total_s", p);
             sim_metric_setf(sim, sim_time_to_s(migration_downtime(o->mig)), "%s.downtime_s", p);
         }
+        sim_metric_setf(sim, migxfer_source_cpu_ns(o->xfer) / 1e9, "%s.dom0_cpu_source_s", p);
+        sim_metric_setf(sim, migxfer_dest_cpu_ns(o->xfer) / 1e9, "%s.dom0_cpu_dest_s", p);
+        sim_metric_setf(sim, migxfer_charged_guest_ns(o->xfer) / 1e9, "%s.charged_guest_s", p);
     }
 }
 

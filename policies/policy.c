@@ -45,14 +45,23 @@ gboolean policy__check_socket(const cJSON *params, const PolicyHostInfo *host, c
 
 void policy__place_main(struct Host *h, const PolicyWork *w, PolicyPlacement *out)
 {
-    (void)w;
-    /* Like Linux spreading back-end softirqs and kernel threads over dom0's
-     * vCPUs (irqbalance): the vCPU with the least work queued, lowest index
-     * on ties. */
+    GPtrArray *vcpus = h->main.vcpus;
+    out->payer = NULL;
+    /* A guest's back-end work follows its event channels' interrupts, which
+     * irqbalance spreads over dom0's vCPUs one channel at a time, and its
+     * back-end kernel threads, which wake where the interrupt came in: each
+     * guest's I/O lands on one dom0 vCPU, guests spread round robin. */
+    if (w->guest && (w->kind == DOM0_WORK_IO_GUEST || w->kind == DOM0_WORK_IO_EXTERNAL)) {
+        out->vcpu = vcpus->pdata[(guint)w->guest->domid % vcpus->len];
+        return;
+    }
+    /* Processes (the toolstack, agents, migration) go where the least work
+     * is queued, lowest index on ties, as the dom0 kernel's scheduler would
+     * place a waking task. */
     Vcpu *best = NULL;
     double best_backlog = 0.0;
-    for (guint i = 0; i < h->main.vcpus->len; i++) {
-        Vcpu *v = h->main.vcpus->pdata[i];
+    for (guint i = 0; i < vcpus->len; i++) {
+        Vcpu *v = vcpus->pdata[i];
         double b = vcpu_backlog_ns(v) + (double)vcpu_queued(v);
         if (!best || b < best_backlog) {
             best = v;
@@ -60,5 +69,4 @@ void policy__place_main(struct Host *h, const PolicyWork *w, PolicyPlacement *ou
         }
     }
     out->vcpu = best;
-    out->payer = NULL;
 }

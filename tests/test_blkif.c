@@ -99,7 +99,8 @@ START_TEST(dom0_cpu_per_request_matches_cost_model)
         /* 64 KiB = one request of 11 segments and one of 5. */
         double expect = copy ? reqs * 10e-6 + bytes * 0.5e-9 : reqs * 10e-6 + bytes / 4096 * 2e-6;
         ck_assert_double_gt(reqs, 1000);
-        ck_assert_double_eq_tol(bytes, reqs / 2 * 65536, 1.0);
+        /* Up to one request of a record may be answered before its twin. */
+        ck_assert_double_eq_tol(bytes, reqs / 2 * 65536, 45056);
         ck_assert_msg(fabs(work - expect) <= 0.005 * expect,
                       "%s mode: dom0 work %.6f s, model %.6f", copy ? "copy" : "map", work, expect);
         sim_free(sim);

@@ -126,6 +126,48 @@ START_TEST(closed_form_legacy)
 }
 END_TEST
 
+/* Early Xen's adaptive rate limit: round 0 at the 100 Mb/s floor; round k
+ * at the previous round's dirty rate plus 50 Mb/s, within [100, 500] Mb/s. */
+START_TEST(adaptive_rate_limit_paces_each_round)
+{
+    Sim *sim = sim_new(1);
+    static Run r;
+    r = (Run){0};
+    const double mbps = 1e6 / 8.0;
+    double pages = 65536, dirty_pages_s = 2000; /* 65.5 Mb/s of dirtying */
+    MigSpec spec = {
+        .n_pages = (uint64_t)pages,
+        .dirty = {.rate_pages_s = dirty_pages_s},
+        .link_Bps = 125e6,
+        .stop_rule = MIG_STOP_XEN_LEGACY,
+        .rate_limit = {.on = true,
+                       .floor_Bps = 100 * mbps,
+                       .increment_Bps = 50 * mbps,
+                       .ceiling_Bps = 500 * mbps},
+        .done = on_done,
+        .done_data = &r,
+    };
+    Migration *m = migration_start(sim, &spec);
+    sim_run(sim, SIM_TIME_MAX);
+    ck_assert_int_eq(r.done_calls, 1);
+    const MigRound *r0 = migration_round(m, 0);
+    ck_assert_double_eq_tol(sim_time_to_s(r0->duration), pages * 4096 / (100 * mbps), 1e-8);
+    /* Every later round runs at dirty rate + 50 Mb/s = 115.5 Mb/s (the dirty
+     * rate is constant and no round dirties the whole guest). */
+    double want = dirty_pages_s * 4096 + 50 * mbps;
+    for (unsigned k = 1; k < migration_n_rounds(m); k++) {
+        const MigRound *rk = migration_round(m, k);
+        if (rk->pages < 1)
+            continue;
+        double rate = rk->pages * 4096 / sim_time_to_s(rk->duration);
+        ck_assert_msg(fabs(rate - want) <= 1e-6 * want, "round %u at %.1f B/s, expected %.1f", k,
+                      rate, want);
+    }
+    migration_free(m);
+    sim_free(sim);
+}
+END_TEST
+
 START_TEST(dirty_rate_above_link_ends_at_cap)
 {
     double pages = 262144, r_Bps = 125e6, d_Bps = 1.5 * r_Bps;
@@ -218,6 +260,7 @@ int main(void)
     tcase_add_test(tc, wws_bounds_every_round);
     tcase_add_test(tc, wws_formula);
     tcase_add_test(tc, stop_rules_match_xen);
+    tcase_add_test(tc, adaptive_rate_limit_paces_each_round);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
 }

@@ -1,0 +1,38 @@
+/* How a live migration's batches travel between two hosts: the transport
+ * of models/migration.h made of dom0 work and the hosts' NICs.
+ *
+ * Each batch of up to 1024 pages crosses three stages:
+ *  1. the source's save process (user-space T2 work in dom0, placed by the
+ *     policy as an operation on the guest: native on dom0's vCPUs, closer
+ *     on the secondary vCPU next to the guest's memory, billed to it) maps
+ *     the pages and copies them into the stream; a round's first batch also
+ *     scans the dirty bitmap of the whole guest;
+ *  2. the wire: the source NIC's transmit pipe and the destination NIC's
+ *     receive pipe, shared in FIFO order with every other migration and
+ *     guest packet on those NICs;
+ *  3. the destination's restore process (dom0 T2 work there) writes the
+ *     pages into the new domain's memory.
+ * Per-page costs are stretched by the NUMA distance between the pCPU doing
+ * them and the memory they touch: the guest's on the source, dom0's on the
+ * destination (the guest's domain there is built when it resumes). */
+#ifndef DOM0SIM_MIGXFER_H
+#define DOM0SIM_MIGXFER_H
+
+#include "models/host.h"
+#include "models/migration.h"
+
+typedef struct MigXfer MigXfer;
+
+/* The transport for migrating guest g from `from` to `to` with the source
+ * host's costs.  The transport's data is the MigXfer. */
+MigXfer *migxfer_new(Host *from, Host *to, Domain *g);
+const MigTransport *migxfer_transport(const MigXfer *x);
+void migxfer_free(MigXfer *x);
+
+/* dom0 CPU it used so far, ns: on the source, on the destination, and the
+ * part the guest paid for (closer bills the source side to the guest). */
+double migxfer_source_cpu_ns(const MigXfer *x);
+double migxfer_dest_cpu_ns(const MigXfer *x);
+double migxfer_charged_guest_ns(const MigXfer *x);
+
+#endif
