@@ -80,6 +80,7 @@ static gboolean alloc_on(Host *h, Domain *d, uint64_t bytes, NumaMemPolicy pol, 
 }
 
 static void mgmt_run(Sim *sim, void *data);
+static void arm_deadline(Host *h);
 
 static void policy_tick(Sim *sim, void *data)
 {
@@ -223,8 +224,11 @@ Host *host_new(Sim *sim, const char *name, int index, const HostConfig *cfg,
         return NULL;
     }
     sim_tavg_init(&h->main_load, sim_now(sim), 0.0);
-    if (cfg->mgmt_period > 0 && cfg->mgmt_cpu_ns > 0)
+    h->declared_failed_at = -1;
+    if (cfg->mgmt_period > 0 && cfg->mgmt_cpu_ns > 0) {
         sim_after(sim, cfg->mgmt_period, mgmt_run, h);
+        arm_deadline(h);
+    }
     if (policy->tick && policy->tick_period > 0)
         sim_after(sim, policy->tick_period, policy_tick, h);
     return h;
@@ -386,26 +390,55 @@ void host_dom0_submit(Host *h, Dom0WorkKind kind, WorkItem *w, Domain *guest, Vc
     vcpu_submit(where.vcpu, w);
 }
 
-static void free_item(WorkItem *w, void *data)
+/* The data-centre agent (e.g. nova-compute): every period it runs its
+ * periodic tasks and reports to the controller, a fixed CPU cost of
+ * user-space T1 work in dom0.  It is one thread: a report still running
+ * when the next is due makes that one late (a missed beat).  The
+ * controller declares the node failed when no report arrived for
+ * `heartbeat_timeout` (nova's service_down_time). */
+static void mgmt_deadline(Sim *sim, void *data)
 {
-    (void)data;
-    g_free(w);
+    Host *h = data;
+    h->mgmt_deadline = SIM_EVENT_NONE;
+    if (h->declared_failed_at < 0)
+        h->declared_failed_at = sim_now(sim);
 }
 
-/* The data-centre agent (e.g. nova-compute's periodic tasks): a fixed CPU
- * cost every period, user-space T1 work in dom0. */
+static void arm_deadline(Host *h)
+{
+    if (h->cfg.heartbeat_timeout <= 0)
+        return;
+    if (h->mgmt_deadline)
+        sim_cancel(h->sim, h->mgmt_deadline);
+    h->mgmt_deadline = sim_after(h->sim, h->cfg.heartbeat_timeout, mgmt_deadline, h);
+}
+
+static void mgmt_reported(WorkItem *w, void *data)
+{
+    Host *h = data;
+    h->mgmt_running = false;
+    if (w->dropped)
+        return;
+    SimTime delay = sim_now(h->sim) - w->submitted;
+    if (delay > h->mgmt_max_delay)
+        h->mgmt_max_delay = delay;
+    h->mgmt_reports++;
+    arm_deadline(h);
+}
+
 static void mgmt_run(Sim *sim, void *data)
 {
     Host *h = data;
-    WorkItem *w = g_new0(WorkItem, 1);
-    w->cpu_ns = h->cfg.mgmt_cpu_ns;
-    w->group = WORK_T1;
-    w->cls = WORK_USER;
-    w->mem = h->dom0->mem;
-    w->mem_fraction = 0.0;
-    w->done = free_item;
-    host_dom0_submit(h, DOM0_WORK_OWN, w, NULL, NULL);
     sim_after(sim, h->cfg.mgmt_period, mgmt_run, h);
+    if (h->mgmt_running) {
+        h->mgmt_missed++;
+        return;
+    }
+    WorkItem *w = &h->mgmt_item;
+    work_item_init(w, h->cfg.mgmt_cpu_ns, 0.0, h->dom0->mem, WORK_T1, mgmt_reported, h);
+    w->cls = WORK_USER;
+    h->mgmt_running = true;
+    host_dom0_submit(h, DOM0_WORK_OWN, w, NULL, NULL);
 }
 
 /* ---- measurement ------------------------------------------------------------ */
@@ -507,6 +540,15 @@ void host_finish(Host *h)
         sim_metric_setf(sim, (double)(g->mem_lent >> 20), "%s.memory.lent_to_dom0_mb", g->name);
         vbd_finish(g->vbd);
         vif_finish(g->vif);
+    }
+    if (h->cfg.mgmt_period > 0 && h->cfg.mgmt_cpu_ns > 0) {
+        sim_metric_setf(sim, (double)h->mgmt_reports, "%s.heartbeat.reports", n);
+        sim_metric_setf(sim, (double)h->mgmt_missed, "%s.heartbeat.missed", n);
+        sim_metric_setf(sim, sim_time_to_s(h->mgmt_max_delay), "%s.heartbeat.max_delay_s", n);
+        sim_metric_setf(sim, h->declared_failed_at >= 0 ? 1.0 : 0.0, "%s.declared_failed", n);
+        if (h->declared_failed_at >= 0)
+            sim_metric_setf(sim, sim_time_to_s(h->declared_failed_at), "%s.declared_failed_at_s",
+                            n);
     }
     DiskStats ds;
     disk_stats(h->disk, &ds);

@@ -29,6 +29,14 @@ typedef struct {
     uint64_t memory;  /* bytes allocated to the container */
 } Dom0Container;
 
+/* dom0 CPU of creating and destroying guests, ns on a reference core. */
+typedef struct {
+    double create_fixed_ns;  /* toolstack: configuration, xenstore, devices */
+    double create_ns_per_gb; /* domain build: populate and clear memory */
+    double destroy_fixed_ns; /* tear-down */
+    double scrub_ns_per_gb;  /* scrubbing the freed memory, all memory traffic */
+} LifeCosts;
+
 typedef struct {
     NumaConfig numa;
     int distance[64 * 64];
@@ -39,12 +47,14 @@ typedef struct {
     uint64_t backend_mem_per_guest; /* bytes of back-end state per guest per socket it spans */
     SimTime mgmt_period;            /* T1 management task period (0: none) */
     double mgmt_cpu_ns;             /* CPU per management run, ns */
+    SimTime heartbeat_timeout;      /* controller's patience for a report (0: none) */
     DiskParams disk;                /* the disk behind every guest's virtual block device */
     BlkCosts blk_costs;             /* CPU costs of blkfront and blkback */
     BlkGrantMode blk_grant_mode;
     uint32_t grant_frames; /* each domain's grant table, 4 KiB frames of 512 entries */
     VifConfig net;         /* netfront/netback: GSO, netback's RX queue, CPU costs */
     MigCosts mig;          /* dom0 CPU of live migrations from and to this host */
+    LifeCosts life;        /* dom0 CPU of creating and destroying guests */
 } HostConfig;
 
 typedef struct Host {
@@ -73,6 +83,14 @@ typedef struct Host {
     int n_resident;
     int *next_pcpu; /* per node: where the next new vCPU is associated (round robin) */
     uint64_t guest_memory_reserved; /* bytes promised to arriving guests */
+
+    /* The management agent and the controller watching it. */
+    WorkItem mgmt_item;
+    bool mgmt_running;
+    uint64_t mgmt_reports, mgmt_missed;
+    SimTime mgmt_max_delay;
+    SimEventId mgmt_deadline;
+    SimTime declared_failed_at; /* -1: never */
 
     /* Sampling state for load time series. */
     SimTime last_sample;

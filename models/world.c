@@ -6,6 +6,7 @@
 
 #include "models/dirty.h"
 #include "models/host.h"
+#include "models/lifecycle.h"
 #include "models/migration.h"
 #include "models/migxfer.h"
 #include "models/workload.h"
@@ -22,9 +23,13 @@ typedef struct {
     GuestSpec spec;
     uint64_t pages;
     Workload *wl;
-    MigOrder *active; /* migration under way, if any */
-    GQueue waiting;   /* MigOrder * due but held until the active one ends */
-    int n_migrations; /* migrations begun so far */
+    MigOrder *active;   /* migration under way, if any */
+    GQueue waiting;     /* MigOrder * due but held until the active one ends */
+    int n_migrations;   /* migrations begun so far */
+    SimTime create_at;  /* -1: running from the start */
+    SimTime destroy_at; /* -1: never destroyed */
+    SimTime op_started; /* when the create or destroy under way was asked for */
+    World *world;
 } Vm;
 
 struct MigOrder {
@@ -200,6 +205,7 @@ static gboolean host_config(SimJsonDoc *doc, const cJSON *root, const cJSON *jh,
     const cJSON *mgmt = jget(jh, "management");
     cfg->mgmt_period = sim_time_from_s(jget_num(mgmt, "period_s"));
     cfg->mgmt_cpu_ns = jget_num(mgmt, "cpu_ms") * 1e6;
+    cfg->heartbeat_timeout = sim_time_from_s(jget_num(mgmt, "heartbeat_timeout_s"));
     if (!disk_config(doc, jget(jh, "disk"), i, &cfg->disk, err))
         return FALSE;
     const cJSON *blk = jget(jh, "blk");
@@ -213,6 +219,13 @@ static gboolean host_config(SimJsonDoc *doc, const cJSON *root, const cJSON *jh,
         .mem_fraction = jget_num(blk, "mem_fraction"),
     };
     cfg->grant_frames = (uint32_t)jget_int(jh, "grant_frames");
+    const cJSON *life = jget(jh, "lifecycle");
+    cfg->life = (LifeCosts){
+        .create_fixed_ns = jget_num(life, "create_ms") * 1e6,
+        .create_ns_per_gb = jget_num(life, "create_ms_per_gb") * 1e6,
+        .destroy_fixed_ns = jget_num(life, "destroy_ms") * 1e6,
+        .scrub_ns_per_gb = jget_num(life, "scrub_ms_per_gb") * 1e6,
+    };
     const cJSON *mig = jget(jh, "migration");
     cfg->mig = (MigCosts){
         .send_page_ns = jget_num(mig, "send_page_us") * 1e3,
@@ -366,6 +379,20 @@ static gboolean build_vms(World *w, SimJsonDoc *doc, const cJSON *root, GError *
         }
         v->wl = workload_new(w->sim, v->name, wl);
 
+        v->world = w;
+        double at;
+        v->create_at = jget_num_opt(jv, "create_at_s", &at) ? sim_time_from_s(at) : -1;
+        v->destroy_at = jget_num_opt(jv, "destroy_at_s", &at) ? sim_time_from_s(at) : -1;
+        if (v->destroy_at >= 0 && v->destroy_at < MAX(v->create_at, 0)) {
+            g_autofree char *dpath = g_strdup_printf("vms[%d].destroy_at_s", i);
+            return input_error(err, doc, dpath, "the guest is destroyed before it is created");
+        }
+        if (v->create_at >= 0) {
+            /* Created during the run, through dom0. */
+            v->host = h;
+            i++;
+            continue;
+        }
         /* A guest must fit beside dom0 in its host's memory: the simulator
          * does not overcommit memory, as Xen does not by default. */
         GError *gerr = NULL;
@@ -608,7 +635,10 @@ static void begin_migration(World *w, MigOrder *o)
         g_queue_push_tail(&v->waiting, o);
         return;
     }
-    if (!v->host) {
+    if (!v->host || !v->dom || v->dom->state != DOMAIN_RUNNING) {
+        /* Not created yet, or destroyed: nothing to migrate. */
+        g_autofree char *prefix = g_strdup_printf("%s.migration", v->name);
+        sim_metric_setf(w->sim, 1.0, "%s.refused_no_guest", prefix);
         next_of(w, v);
         return;
     }
@@ -668,11 +698,63 @@ static void sample(Sim *sim, void *data)
         sim_after(sim, w->ts_interval, sample, w);
 }
 
+/* ---- creating and destroying guests ----------------------------------- */
+
+static void guest_created(Domain *g, void *data)
+{
+    Vm *v = data;
+    Sim *sim = v->world->sim;
+    if (!g) {
+        sim_metric_setf(sim, 1.0, "%s.create_failed", v->name);
+        v->host = NULL;
+        return;
+    }
+    v->dom = g;
+    sim_metric_setf(sim, sim_time_to_s(sim_now(sim) - v->op_started), "%s.create_s", v->name);
+    workload_attach(v->wl, v->host, g);
+}
+
+static void create_due(Sim *sim, void *data)
+{
+    Vm *v = data;
+    v->op_started = sim_now(sim);
+    lifecycle_create(v->host, &v->spec, guest_created, v);
+}
+
+static void guest_destroyed(Domain *g, void *data)
+{
+    Vm *v = data;
+    Sim *sim = v->world->sim;
+    (void)g;
+    sim_metric_setf(sim, sim_time_to_s(sim_now(sim) - v->op_started), "%s.destroy_s", v->name);
+    v->dom = NULL;
+    v->host = NULL;
+}
+
+static void destroy_due(Sim *sim, void *data)
+{
+    Vm *v = data;
+    /* Like xl, one operation at a time: a guest still being created or
+     * migrated, or gone, is not destroyed. */
+    if (!v->dom || v->active || v->dom->state != DOMAIN_RUNNING) {
+        sim_metric_setf(sim, 1.0, "%s.destroy_refused", v->name);
+        return;
+    }
+    v->op_started = sim_now(sim);
+    workload_detach(v->wl);
+    lifecycle_destroy(v->host, v->dom, guest_destroyed, v);
+}
+
 void world_start(World *w)
 {
     for (guint i = 0; i < w->vms->len; i++) {
         Vm *v = w->vms->pdata[i];
-        workload_attach(v->wl, v->host, v->dom);
+        if (v->dom)
+            workload_attach(v->wl, v->host, v->dom);
+        if (v->create_at >= 0 && v->create_at <= w->duration)
+            sim_at(w->sim, v->create_at, create_due, v);
+        if (v->destroy_at >= 0 && v->destroy_at <= w->duration)
+            sim_at(w->sim, v->destroy_at, destroy_due, v);
     }
     for (guint i = 0; i < w->orders->len; i++) {
         MigOrder *o = w->orders->pdata[i];

@@ -1,0 +1,91 @@
+#include "models/lifecycle.h"
+
+#include <math.h>
+
+typedef struct {
+    Host *host;
+    Domain *guest;  /* destroy */
+    GuestSpec spec; /* create */
+    uint64_t *mem;  /* create: the new domain's memory, per node, for the NUMA factor */
+    LifeDoneFn done;
+    void *data;
+    WorkItem item;
+} LifeJob;
+
+static void job_free(LifeJob *j)
+{
+    g_free(j->mem);
+    g_free(j);
+}
+
+/* CPU of fixed_ns plus per_gb_ns for each GiB, the latter all memory traffic. */
+static void job_cost(LifeJob *j, double fixed_ns, double per_gb_ns, uint64_t bytes,
+                     const uint64_t *mem, WorkDoneFn fn)
+{
+    double mem_ns = per_gb_ns * (double)bytes / 1073741824.0;
+    work_item_init(&j->item, fixed_ns + mem_ns, work_mem_share(0.0, fixed_ns, mem_ns), mem, WORK_T2,
+                   fn, j);
+    j->item.cls = WORK_USER;
+}
+
+static void created(WorkItem *w, void *data)
+{
+    LifeJob *j = data;
+    if (!w->dropped) {
+        GError *err = NULL;
+        Domain *g = host_start_guest(j->host, &j->spec, &err);
+        g_clear_error(&err);
+        j->done(g, j->data);
+    }
+    job_free(j);
+}
+
+void lifecycle_create(Host *h, const GuestSpec *spec, LifeDoneFn done, void *data)
+{
+    LifeJob *j = g_new0(LifeJob, 1);
+    j->host = h;
+    j->spec = *spec;
+    j->done = done;
+    j->data = data;
+    /* The domain build writes the memory where it will live. */
+    int nodes = numa_nodes(h->numa);
+    j->mem = g_new0(uint64_t, nodes);
+    int node = spec->socket >= 0 ? spec->socket : numa_pick_node(h->numa, spec->memory);
+    if (node >= 0)
+        j->mem[node] = spec->memory;
+    else
+        for (int n = 0; n < nodes; n++)
+            j->mem[n] = spec->memory / (uint64_t)nodes;
+    const LifeCosts *c = &h->cfg.life;
+    job_cost(j, c->create_fixed_ns, c->create_ns_per_gb, spec->memory, j->mem, created);
+    host_dom0_submit(h, DOM0_WORK_OWN, &j->item, NULL, NULL);
+}
+
+static void destroyed(WorkItem *w, void *data)
+{
+    LifeJob *j = data;
+    if (!w->dropped) {
+        host_stop_guest(j->host, j->guest);
+        j->done(j->guest, j->data);
+    }
+    job_free(j);
+}
+
+void lifecycle_destroy(Host *h, Domain *g, LifeDoneFn done, void *data)
+{
+    /* Paused now: its devices stop, its work goes, its memory stays until
+     * scrubbed. */
+    vbd_disconnect(g->vbd);
+    vif_disconnect(g->vif);
+    for (guint i = 0; i < g->vcpus->len; i++)
+        vcpu_drop_all(g->vcpus->pdata[i]);
+    g->state = DOMAIN_PAUSED;
+    LifeJob *j = g_new0(LifeJob, 1);
+    j->host = h;
+    j->guest = g;
+    j->done = done;
+    j->data = data;
+    const LifeCosts *c = &h->cfg.life;
+    job_cost(j, c->destroy_fixed_ns, c->scrub_ns_per_gb, g->mem_total, g->mem, destroyed);
+    host_dom0_submit(h, DOM0_WORK_GUEST_OP, &j->item, g, NULL);
+}
