@@ -363,7 +363,7 @@ int sched_vcpu_placement(const SchedVcpu *v, int *pcpus, double *rates, int max)
         }
         return 1;
     }
-    const SchedPiece *pc = v->s->pieces + v->f_piece0;
+    const SchedPiece *pc = sched_vcpu_pieces(v, v->s->pieces);
     for (int i = 0; i < v->f_npieces && i < max; i++) {
         pcpus[i] = pc[i].pcpu;
         rates[i] = pc[i].rate;

@@ -725,7 +725,7 @@ static void recompute(Sched *s)
         f->prate[p] = 0.0;
     for (int i = 0; i < nv; i++) {
         SchedVcpu *v = f->order[i];
-        const SchedPiece *pc = s->pieces + v->f_piece0;
+        const SchedPiece *pc = sched_vcpu_pieces(v, s->pieces);
         int best = -1;
         double best_rate = -1.0;
         for (int j = 0; j < v->f_npieces; j++) {
@@ -771,6 +771,10 @@ static void recompute(Sched *s)
         if (d->f_paid_rate != d->paid.rate)
             sacc_set(&d->paid, now, d->f_paid_rate);
     }
+    s->f_short = 0;
+    for (int i = 0; i < nv; i++)
+        if (f->order[i]->rate < 1.0 - TIGHT)
+            s->f_short++;
     /* Owners last, once every structure is consistent. */
     for (guint i = 0; i < f->changed->len; i++)
         notify(f->changed->pdata[i]);
@@ -856,12 +860,56 @@ void sched_fluid_vcpu_init(SchedVcpu *v)
     v->mask_id = intern_mask(v->s, &v->hard);
 }
 
+/* An idle pCPU v may run on: its soft affinity first, the lowest index. */
+static int idle_pcpu_for(const Sched *s, const SchedVcpu *v)
+{
+    const CpuMask *masks[2] = {v->has_soft ? &v->soft_eff : NULL, &v->hard};
+    for (int k = 0; k < 2; k++) {
+        if (!masks[k])
+            continue;
+        for (int p = cpumask_next(masks[k], 0); p >= 0 && p < s->n;
+             p = cpumask_next(masks[k], p + 1))
+            if (s->pcpus[p].busy.rate <= 0.0)
+                return p;
+    }
+    return -1;
+}
+
+/* The common case of a host with more pCPUs than work: when every runnable
+ * vCPU already runs at a whole pCPU, a vCPU that wakes with an idle pCPU in
+ * its hard affinity takes that pCPU and nobody else's rate changes, which is
+ * what the full computation would find; no recomputation is needed. */
+static bool fast_wake(SchedVcpu *v)
+{
+    Sched *s = v->s;
+    SchedDom *payer = sched_vcpu_billing(v);
+    if (s->fluid_ev != SIM_EVENT_NONE || s->f_short != 0 || v->dom->cap > 0 || payer->cap > 0)
+        return false;
+    int p = idle_pcpu_for(s, v);
+    if (p < 0)
+        return false;
+    SimTime now = sim_now(s->sim);
+    s->events++;
+    sacc_set(&s->pcpus[p].busy, now, 1.0);
+    sacc_set(&v->busy, now, 1.0);
+    sacc_add(&v->dom->run, now, 1.0);
+    sacc_add(&payer->paid, now, 1.0);
+    v->rate = 1.0;
+    v->pcpu = p;
+    v->f_piece0 = -1;
+    v->f_npieces = 1;
+    v->f_solo = (SchedPiece){p, 1.0};
+    notify(v);
+    return true;
+}
+
 void sched_fluid_wake(SchedVcpu *v)
 {
     Sched *s = v->s;
     v->run_idx = (int)s->runnable->len;
     g_ptr_array_add(s->runnable, v);
-    sched_fluid_changed(s);
+    if (!fast_wake(v))
+        sched_fluid_changed(s);
 }
 
 void sched_fluid_sleep(SchedVcpu *v)
@@ -876,7 +924,7 @@ void sched_fluid_sleep(SchedVcpu *v)
     v->run_idx = -1;
     if (v->rate > 0.0) {
         /* It stops now; the others' new rates follow at this instant. */
-        const SchedPiece *pc = s->pieces + v->f_piece0;
+        const SchedPiece *pc = sched_vcpu_pieces(v, s->pieces);
         for (int j = 0; j < v->f_npieces; j++) {
             SchedAcc *a = &s->pcpus[pc[j].pcpu].busy;
             double r = a->rate - pc[j].rate;
@@ -889,6 +937,12 @@ void sched_fluid_sleep(SchedVcpu *v)
         v->pcpu = -1;
         v->f_npieces = 0;
         notify(v);
+    }
+    /* When every other runnable vCPU already has a whole pCPU, none of
+     * them can gain from the freed one. */
+    if (s->f_short == 0 && s->fluid_ev == SIM_EVENT_NONE) {
+        s->events++;
+        return;
     }
     sched_fluid_changed(s);
 }

@@ -124,6 +124,12 @@ static inline int smask_cycle(const CpuMask *m, int from, int n)
 
 typedef struct SchedPcpu SchedPcpu;
 
+/* One share of a vCPU's rate on one pCPU (fluid mode). */
+typedef struct {
+    int pcpu;
+    double rate;
+} SchedPiece;
+
 struct SchedDom {
     Sched *s;
     char *name;
@@ -191,8 +197,9 @@ struct SchedVcpu {
     bool f_frozen; /* rate fixed during progressive filling */
     double f_phi;  /* weight in the filling */
     double f_rate; /* rate being computed */
-    int f_piece0;  /* its pieces in Sched.pieces after a recompute */
+    int f_piece0;  /* its pieces in Sched.pieces after a recompute; -1: f_solo */
     int f_npieces;
+    SchedPiece f_solo; /* its one piece when it woke onto an idle pCPU without a recompute */
 };
 
 struct SchedPcpu {
@@ -212,11 +219,6 @@ struct SchedPcpu {
     SimEventId softirq_ev;
 };
 
-/* One share of a vCPU's rate on one pCPU (fluid mode). */
-typedef struct {
-    int pcpu;
-    double rate;
-} SchedPiece;
 
 struct Sched {
     Sim *sim;
@@ -254,8 +256,15 @@ struct Sched {
     SimEventId fluid_ev;
     SchedPiece *pieces;
     int n_pieces, cap_pieces;
+    int f_short; /* runnable vCPUs below a whole pCPU (contended or capped) */
     void *fluid_scratch; /* sched_fluid.c's reusable work arrays */
 };
+
+/* A vCPU's pieces (fluid mode): f_npieces of them. */
+static inline const SchedPiece *sched_vcpu_pieces(const SchedVcpu *v, const SchedPiece *all)
+{
+    return v->f_piece0 < 0 ? &v->f_solo : all + v->f_piece0;
+}
 
 /* sched.c: accounting shared by both modes. */
 SchedDom *sched_vcpu_billing(const SchedVcpu *v);

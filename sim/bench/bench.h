@@ -22,5 +22,8 @@ int bench_sched(bool quick);
 /* The split-driver I/O path at request level: ten IOzone guests for ten
  * simulated minutes under native and closer (bench_io.c). */
 int bench_io(bool quick);
+/* Live migration at the rate level: 1000 guests of 1 GiB migrated one after
+ * another over 1 Gb/s (bench_mig.c). */
+int bench_mig(bool quick);
 
 #endif

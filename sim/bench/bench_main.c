@@ -1,12 +1,14 @@
 /* dom0sim-bench: the simulator's performance benchmarks.
  *
- * Usage: dom0sim-bench [queue|sched|io]... [--quick]
- *   no name  runs every benchmark (queue, sched, then io);
+ * Usage: dom0sim-bench [queue|sched|io|mig]... [--quick]
+ *   no name  runs every benchmark (queue, sched, io, then mig);
  *   queue    the pending-event set, hold model (bench_hold.c);
  *   sched    the CPU scheduler, 64 pCPUs and 200 busy vCPUs for one
  *            simulated hour, credit and fluid modes (bench_sched.c);
  *   io       ten IOzone guests through the split block driver for ten
  *            simulated minutes, native and closer (bench_io.c);
+ *   mig      1000 guests of 1 GiB migrated one after another over 1 Gb/s
+ *            (bench_mig.c);
  *   --quick  a short smoke run of the same code paths and checks.
  * The exit status is 1 if any benchmark's consistency check fails. */
 #include <stdio.h>
@@ -18,7 +20,7 @@
 
 static int usage(const char *argv0)
 {
-    fprintf(stderr, "usage: %s [queue|sched|io]... [--quick]\n", argv0);
+    fprintf(stderr, "usage: %s [queue|sched|io|mig]... [--quick]\n", argv0);
     return 2;
 }
 
@@ -31,6 +33,7 @@ static const struct {
     {"queue", "event queue (hold model)", bench_queue},
     {"sched", "CPU scheduler", bench_sched},
     {"io", "split-driver I/O, request level", bench_io},
+    {"mig", "live migration, 1000 guests", bench_mig},
 };
 
 int main(int argc, char **argv)
