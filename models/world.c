@@ -872,10 +872,13 @@ void world_print_summary(const World *w, FILE *fp)
         if (migration_finished(o->mig))
             fprintf(fp,
                     "  migrate %-8s %s -> %s (%s): total %.3f s, downtime %.3f s, %u rounds, "
-                    "%.3f GiB sent\n",
+                    "%.3f GiB sent; dom0 CPU %.2f s at the source (%.2f s paid by the guest), "
+                    "%.2f s at the destination\n",
                     o->vm->name, o->from->name, o->to->name, mig_stop_rule_name(o->rule),
                     sim_time_to_s(migration_total(o->mig)),
-                    sim_time_to_s(migration_downtime(o->mig)), migration_n_rounds(o->mig), gib);
+                    sim_time_to_s(migration_downtime(o->mig)), migration_n_rounds(o->mig), gib,
+                    migxfer_source_cpu_ns(o->xfer) / 1e9, migxfer_charged_guest_ns(o->xfer) / 1e9,
+                    migxfer_dest_cpu_ns(o->xfer) / 1e9);
         else
             fprintf(fp, "  migrate %-8s %s -> %s: unfinished at the horizon (%u rounds so far)\n",
                     o->vm->name, o->from->name, o->to->name, migration_n_rounds(o->mig));

@@ -224,6 +224,26 @@ START_TEST(closer_bills_the_migration_to_the_guest)
 }
 END_TEST
 
+/* closer runs the save process on the secondary vCPU pinned to the pCPU of
+ * the guest's vCPU: the guest, CPU-bound, gets less CPU during the
+ * migration and so dirties fewer pages, and fewer pages are sent. */
+START_TEST(closer_slows_the_guest_which_dirties_less)
+{
+    const char *guest = "{\"name\": \"g\", \"host\": \"a\", \"memory_mb\": 2048, \"socket\": 1,"
+                        " \"pin\": true, \"workload\": {\"type\": \"memory-dirtier\","
+                        " \"dirty_rate_pages_s\": 15000}}";
+    g_autofree char *jn = two_hosts("native", 1.0, guest, "", "", 0);
+    g_autofree char *jc = two_hosts("closer", 1.0, guest, "", "", 0);
+    Sim *n = scenario_run(jn, NULL);
+    Sim *c = scenario_run(jc, NULL);
+    double pn = scenario_metric(n, "g.migration.pages");
+    double pc = scenario_metric(c, "g.migration.pages");
+    ck_assert_msg(pc < 0.98 * pn, "closer sent %.0f pages, native %.0f", pc, pn);
+    sim_free(n);
+    sim_free(c);
+}
+END_TEST
+
 static Suite *migration_dom0_suite(void)
 {
     Suite *s = suite_create("migration_dom0");
@@ -235,6 +255,7 @@ static Suite *migration_dom0_suite(void)
     tcase_add_test(tc, migration_slows_with_dom0_load_under_native_not_closer);
     tcase_add_test(tc, colocated_dom0_migrates_faster);
     tcase_add_test(tc, closer_bills_the_migration_to_the_guest);
+    tcase_add_test(tc, closer_slows_the_guest_which_dirties_less);
     suite_add_tcase(s, tc);
     return s;
 }
