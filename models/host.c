@@ -361,6 +361,30 @@ Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err)
     return g;
 }
 
+gboolean host_resize_guest(Host *h, Domain *g, uint64_t bytes)
+{
+    if (bytes >= g->mem_total)
+        return bytes == g->mem_total || alloc_on(h, g, bytes - g->mem_total, NUMA_MEM_PREFERRED,
+                                                 numa_main_node(h->numa, g->mem));
+    int n = numa_nodes(h->numa);
+    g_autofree uint64_t *give = g_new0(uint64_t, n);
+    uint64_t left = g->mem_total - bytes;
+    while (left > 0) {
+        int big = 0;
+        for (int i = 1; i < n; i++)
+            if (g->mem[i] - give[i] > g->mem[big] - give[big])
+                big = i;
+        uint64_t take = MIN(left, g->mem[big] - give[big]);
+        give[big] += take;
+        left -= take;
+    }
+    numa_release(h->numa, give);
+    for (int i = 0; i < n; i++)
+        g->mem[i] -= give[i];
+    g->mem_total = bytes;
+    return TRUE;
+}
+
 void host_stop_guest(Host *h, Domain *g)
 {
     if (g->state == DOMAIN_GONE)

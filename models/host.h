@@ -31,10 +31,12 @@ typedef struct {
 
 /* dom0 CPU of creating and destroying guests, ns on a reference core. */
 typedef struct {
-    double create_fixed_ns;  /* toolstack: configuration, xenstore, devices */
-    double create_ns_per_gb; /* domain build: populate and clear memory */
-    double destroy_fixed_ns; /* tear-down */
-    double scrub_ns_per_gb;  /* scrubbing the freed memory, all memory traffic */
+    double create_fixed_ns;   /* toolstack: configuration, xenstore, devices */
+    double create_ns_per_gb;  /* domain build: populate and clear memory */
+    double destroy_fixed_ns;  /* tear-down */
+    double scrub_ns_per_gb;   /* scrubbing the freed memory, all memory traffic */
+    double resize_fixed_ns;   /* toolstack: xl mem-set writes the balloon target */
+    double balloon_ns_per_gb; /* the guest's balloon driver, per GiB moved */
 } LifeCosts;
 
 typedef struct {
@@ -122,6 +124,10 @@ typedef struct {
 /* Starts a guest: memory on NUMA nodes, vCPUs with affinity, policy hook.
  * Returns NULL (and sets err) if its memory does not fit. */
 Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err);
+/* Grows or shrinks a guest's memory to `bytes`: more is taken near its
+ * memory (preferred node, then the nearest), less is given back from its
+ * largest node first.  False (nothing changed) if growth does not fit. */
+gboolean host_resize_guest(Host *h, Domain *g, uint64_t bytes);
 /* Stops a guest: drops its work, releases its memory, policy hook. */
 void host_stop_guest(Host *h, Domain *g);
 

@@ -4,9 +4,10 @@
 
 typedef struct {
     Host *host;
-    Domain *guest;  /* destroy */
-    GuestSpec spec; /* create */
-    uint64_t *mem;  /* create: the new domain's memory, per node, for the NUMA factor */
+    Domain *guest;   /* destroy, resize */
+    uint64_t target; /* resize: the new size, bytes */
+    GuestSpec spec;  /* create */
+    uint64_t *mem;   /* create: the new domain's memory, per node, for the NUMA factor */
     LifeDoneFn done;
     void *data;
     WorkItem item;
@@ -88,4 +89,48 @@ void lifecycle_destroy(Host *h, Domain *g, LifeDoneFn done, void *data)
     const LifeCosts *c = &h->cfg.life;
     job_cost(j, c->destroy_fixed_ns, c->scrub_ns_per_gb, g->mem_total, g->mem, destroyed);
     host_dom0_submit(h, DOM0_WORK_GUEST_OP, &j->item, g, NULL);
+}
+
+static void ballooned(WorkItem *w, void *data)
+{
+    LifeJob *j = data;
+    if (!w->dropped) {
+        bool ok = host_resize_guest(j->host, j->guest, j->target);
+        j->done(ok ? j->guest : NULL, j->data);
+    }
+    job_free(j);
+}
+
+static void target_written(WorkItem *w, void *data)
+{
+    LifeJob *j = data;
+    if (w->dropped || j->guest->state != DOMAIN_RUNNING) {
+        job_free(j);
+        return;
+    }
+    /* The balloon driver moves every page one by one through Xen; pages it
+     * gives back are scrubbed. */
+    const LifeCosts *c = &j->host->cfg.life;
+    uint64_t old = j->guest->mem_total;
+    uint64_t moved = j->target > old ? j->target - old : old - j->target;
+    double gb = (double)moved / 1073741824.0;
+    double scrub = j->target < old ? c->scrub_ns_per_gb * gb : 0.0;
+    double balloon = c->balloon_ns_per_gb * gb;
+    work_item_init(&j->item, balloon + scrub, work_mem_share(0.5, balloon, scrub), j->guest->mem,
+                   WORK_GUEST, ballooned, j);
+    vcpu_submit(j->guest->vcpus->pdata[0], &j->item);
+}
+
+void lifecycle_resize(Host *h, Domain *g, uint64_t bytes, LifeDoneFn done, void *data)
+{
+    LifeJob *j = g_new0(LifeJob, 1);
+    j->host = h;
+    j->guest = g;
+    j->target = bytes;
+    j->done = done;
+    j->data = data;
+    const LifeCosts *c = &h->cfg.life;
+    work_item_init(&j->item, c->resize_fixed_ns, 0.0, h->dom0->mem, WORK_T2, target_written, j);
+    j->item.cls = WORK_USER;
+    host_dom0_submit(h, DOM0_WORK_OWN, &j->item, NULL, NULL);
 }

@@ -11,7 +11,13 @@
  * hand it out again, a cost per GiB that is all memory traffic on the
  * guest's nodes, so slower from a remote socket.  It is T2 work on the
  * guest, which closer runs in the secondary container next to the guest's
- * memory and bills to it.  The memory is free when it is done. */
+ * memory and bills to it.  The memory is free when it is done.
+ *
+ * Resize (xl mem-set): the toolstack writes the balloon target (a fixed
+ * cost in dom0's main container), then the guest's balloon driver hands
+ * pages to Xen or takes them back, a cost per GiB on the guest's own vCPU;
+ * pages it gives back are scrubbed as for a destroy.  The guest's memory
+ * changes when the driver is done. */
 #ifndef DOM0SIM_LIFECYCLE_H
 #define DOM0SIM_LIFECYCLE_H
 
@@ -23,5 +29,7 @@ typedef void (*LifeDoneFn)(Domain *g, void *data);
 
 void lifecycle_create(Host *h, const GuestSpec *spec, LifeDoneFn done, void *data);
 void lifecycle_destroy(Host *h, Domain *g, LifeDoneFn done, void *data);
+/* done(g) when the new size is in place, done(NULL) if growing did not fit. */
+void lifecycle_resize(Host *h, Domain *g, uint64_t bytes, LifeDoneFn done, void *data);
 
 #endif

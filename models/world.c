@@ -32,6 +32,12 @@ typedef struct {
     World *world;
 } Vm;
 
+typedef struct {
+    Vm *vm;
+    SimTime at;
+    uint64_t bytes;
+} Resize;
+
 struct MigOrder {
     int index; /* position in the scenario's migrations[] */
     Vm *vm;
@@ -55,9 +61,10 @@ struct World {
     const PolicyOps *policy;
     SimTime duration;
     SimTime ts_interval;
-    GPtrArray *hosts;  /* Host * (owned) */
-    GPtrArray *vms;    /* Vm * (owned) */
-    GPtrArray *orders; /* MigOrder * (owned) */
+    GPtrArray *hosts;   /* Host * (owned) */
+    GPtrArray *vms;     /* Vm * (owned) */
+    GPtrArray *orders;  /* MigOrder * (owned) */
+    GPtrArray *resizes; /* Resize * (owned) */
     GHashTable *host_by_name;
     GHashTable *vm_by_name;
 };
@@ -225,6 +232,8 @@ static gboolean host_config(SimJsonDoc *doc, const cJSON *root, const cJSON *jh,
         .create_ns_per_gb = jget_num(life, "create_ms_per_gb") * 1e6,
         .destroy_fixed_ns = jget_num(life, "destroy_ms") * 1e6,
         .scrub_ns_per_gb = jget_num(life, "scrub_ms_per_gb") * 1e6,
+        .resize_fixed_ns = jget_num(life, "resize_ms") * 1e6,
+        .balloon_ns_per_gb = jget_num(life, "balloon_ms_per_gb") * 1e6,
     };
     const cJSON *mig = jget(jh, "migration");
     cfg->mig = (MigCosts){
@@ -484,6 +493,29 @@ static gboolean build_migrations(World *w, SimJsonDoc *doc, const cJSON *root, G
     return TRUE;
 }
 
+static gboolean build_resizes(World *w, SimJsonDoc *doc, const cJSON *root, GError **err)
+{
+    int i = 0;
+    const cJSON *jr;
+    cJSON_ArrayForEach(jr, jget(root, "resizes"))
+    {
+        Vm *v = g_hash_table_lookup(w->vm_by_name, jget_str(jr, "vm"));
+        if (!v) {
+            g_autofree char *path = g_strdup_printf("resizes[%d].vm", i);
+            g_autofree char *known = known_names(w->vms, G_STRUCT_OFFSET(Vm, name));
+            return input_error(err, doc, path, "no guest named '%s' (guests: %s)",
+                               jget_str(jr, "vm"), w->vms->len ? known : "none");
+        }
+        Resize *r = g_new0(Resize, 1);
+        r->vm = v;
+        r->at = sim_time_from_s(jget_num(jr, "at_s"));
+        r->bytes = (uint64_t)jget_int(jr, "memory_mb") << 20;
+        g_ptr_array_add(w->resizes, r);
+        i++;
+    }
+    return TRUE;
+}
+
 World *world_build(Sim *sim, SimJsonDoc *doc, GError **err)
 {
     const cJSON *root = sim_json_doc_root(doc);
@@ -492,6 +524,7 @@ World *world_build(Sim *sim, SimJsonDoc *doc, GError **err)
     w->hosts = g_ptr_array_new_with_free_func((GDestroyNotify)host_free);
     w->vms = g_ptr_array_new_with_free_func(vm_free);
     w->orders = g_ptr_array_new_with_free_func(order_free);
+    w->resizes = g_ptr_array_new_with_free_func(g_free);
     w->host_by_name = g_hash_table_new(g_str_hash, g_str_equal);
     w->vm_by_name = g_hash_table_new(g_str_hash, g_str_equal);
 
@@ -514,7 +547,7 @@ World *world_build(Sim *sim, SimJsonDoc *doc, GError **err)
     const cJSON *params = jget(jget(root, "policy_params"), w->policy->name);
 
     if (!build_hosts(w, doc, root, params, err) || !build_vms(w, doc, root, err) ||
-        !build_migrations(w, doc, root, err))
+        !build_migrations(w, doc, root, err) || !build_resizes(w, doc, root, err))
         return NULL;
     return g_steal_pointer(&w);
 }
@@ -529,6 +562,8 @@ void world_free(World *w)
         host_drop_work(w->hosts->pdata[i]);
     if (w->orders)
         g_ptr_array_free(w->orders, TRUE);
+    if (w->resizes)
+        g_ptr_array_free(w->resizes, TRUE);
     if (w->vms)
         g_ptr_array_free(w->vms, TRUE);
     if (w->hosts)
@@ -745,8 +780,40 @@ static void destroy_due(Sim *sim, void *data)
     lifecycle_destroy(v->host, v->dom, guest_destroyed, v);
 }
 
+static void resized(Domain *g, void *data)
+{
+    Resize *r = data;
+    Vm *v = r->vm;
+    Sim *sim = v->world->sim;
+    if (!g) {
+        sim_metric_setf(sim, 1.0, "%s.resize_refused", v->name);
+        return;
+    }
+    v->spec.memory = r->bytes;
+    v->pages = r->bytes / PAGE_SIZE_BYTES;
+    sim_metric_setf(sim, sim_time_to_s(sim_now(sim) - v->op_started), "%s.resize_s", v->name);
+    sim_metric_setf(sim, (double)(r->bytes >> 20), "%s.memory_mb", v->name);
+}
+
+static void resize_due(Sim *sim, void *data)
+{
+    Resize *r = data;
+    Vm *v = r->vm;
+    if (!v->dom || v->active || v->dom->state != DOMAIN_RUNNING) {
+        sim_metric_setf(sim, 1.0, "%s.resize_refused", v->name);
+        return;
+    }
+    v->op_started = sim_now(sim);
+    lifecycle_resize(v->host, v->dom, r->bytes, resized, r);
+}
+
 void world_start(World *w)
 {
+    for (guint i = 0; i < w->resizes->len; i++) {
+        Resize *r = w->resizes->pdata[i];
+        if (r->at <= w->duration)
+            sim_at(w->sim, r->at, resize_due, r);
+    }
     for (guint i = 0; i < w->vms->len; i++) {
         Vm *v = w->vms->pdata[i];
         if (v->dom)

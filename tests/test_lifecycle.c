@@ -130,6 +130,30 @@ START_TEST(heartbeat_fails_only_past_saturation)
 }
 END_TEST
 
+/* xl mem-set: 50 ms in the toolstack, then the guest's balloon driver at
+ * 50 ms per GiB, plus the scrub of what it gives back (100 ms per GiB).
+ * Growing past the host's memory is refused; the guest keeps its size. */
+START_TEST(resize_through_the_balloon)
+{
+    const char *js =
+        "{\"name\": \"bal\", \"duration_s\": 20, \"policy\": \"native\","
+        " \"hosts\": [{\"name\": \"h0\", \"memory_per_socket_mb\": 8192}],"
+        " \"vms\": [{\"name\": \"g\", \"host\": \"h0\", \"memory_mb\": 1024, \"socket\": 0},"
+        "          {\"name\": \"s\", \"host\": \"h0\", \"memory_mb\": 3072, \"socket\": 0},"
+        "          {\"name\": \"x\", \"host\": \"h0\", \"memory_mb\": 1024, \"socket\": 1}],"
+        " \"resizes\": [{\"vm\": \"g\", \"at_s\": 1, \"memory_mb\": 3072},"
+        "               {\"vm\": \"s\", \"at_s\": 1, \"memory_mb\": 1024},"
+        "               {\"vm\": \"x\", \"at_s\": 1, \"memory_mb\": 65536}]}";
+    Sim *sim = scenario_run(js, NULL);
+    ck_assert_double_eq_tol(scenario_metric(sim, "g.resize_s"), 0.05 + 2 * 0.05, 1e-6);
+    ck_assert_double_eq(scenario_metric(sim, "g.memory_mb"), 3072);
+    ck_assert_double_eq_tol(scenario_metric(sim, "s.resize_s"), 0.05 + 2 * (0.05 + 0.1), 1e-6);
+    ck_assert_double_eq(scenario_metric(sim, "s.memory_mb"), 1024);
+    ck_assert_double_eq(scenario_metric(sim, "x.resize_refused"), 1);
+    sim_free(sim);
+}
+END_TEST
+
 static Suite *lifecycle_suite(void)
 {
     Suite *s = suite_create("lifecycle");
@@ -138,6 +162,7 @@ static Suite *lifecycle_suite(void)
     tcase_add_test(tc, destroy_linear_in_memory_slower_remote);
     tcase_add_test(tc, create_and_destroy_slow_with_dom0_load_under_native);
     tcase_add_test(tc, heartbeat_fails_only_past_saturation);
+    tcase_add_test(tc, resize_through_the_balloon);
     suite_add_tcase(s, tc);
     return s;
 }
