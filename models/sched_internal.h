@@ -219,7 +219,6 @@ struct SchedPcpu {
     SimEventId softirq_ev;
 };
 
-
 struct Sched {
     Sim *sim;
     SchedParams p;
@@ -256,7 +255,7 @@ struct Sched {
     SimEventId fluid_ev;
     SchedPiece *pieces;
     int n_pieces, cap_pieces;
-    int f_short; /* runnable vCPUs below a whole pCPU (contended or capped) */
+    int f_short;         /* runnable vCPUs below a whole pCPU (contended or capped) */
     void *fluid_scratch; /* sched_fluid.c's reusable work arrays */
 };
 
