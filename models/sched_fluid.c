@@ -347,6 +347,8 @@ static int build_classes(Sched *s, Fluid *f, SchedVcpu **vs, int nv)
         f->cap_order = grown(f->cap_order, nv);
         f->order = g_renew(SchedVcpu *, f->order, f->cap_order);
     }
+    if (nv == 0)
+        return 0; /* nothing runnable: no class (and no array to sort) */
     /* Classes numbered by their lowest vCPU index, for determinism. */
     memcpy(f->order, vs, (size_t)nv * sizeof *vs);
     for (int i = 0; i < nv; i++)
