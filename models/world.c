@@ -9,6 +9,7 @@
 #include "models/lifecycle.h"
 #include "models/migration.h"
 #include "models/migxfer.h"
+#include "models/placement.h"
 #include "models/workload.h"
 #include "sim/sim_error.h"
 #include "sim/sim_jget.h"
@@ -314,8 +315,75 @@ static gboolean build_hosts(World *w, SimJsonDoc *doc, const cJSON *root, const 
     return TRUE;
 }
 
+/* Packs the guests listed without a host onto the hosts: demand (vCPUs in
+ * thousandths, memory in MiB) against what each host has beside dom0's main
+ * container and the guests named on it.  Fills host_of[i] with a host
+ * index for each such guest (-1 for the others). */
+static gboolean place_hostless(World *w, SimJsonDoc *doc, const cJSON *root, int *host_of,
+                               GError **err)
+{
+    const cJSON *jp = jget(root, "placement");
+    PlacementAlgo algo;
+    if (!placement_algo_from_name(jget_str(jp, "hosts"), &algo, err))
+        return FALSE;
+    double overcommit = jget_num(jp, "cpu_overcommit");
+    int nh = (int)w->hosts->len;
+    g_autofree uint64_t *cap = g_new0(uint64_t, 2 * (size_t)nh);
+    g_autofree uint64_t *used = g_new0(uint64_t, 2 * (size_t)nh);
+    for (int k = 0; k < nh; k++) {
+        Host *h = w->hosts->pdata[k];
+        cap[2 * k] = (uint64_t)(host_pcpus(h) * 1000.0 * overcommit);
+        cap[2 * k + 1] = host_memory(h) >> 20;
+        used[2 * k] = MIN((uint64_t)h->dom0_size.vcpus * 1000, cap[2 * k]);
+        used[2 * k + 1] = host_dom0_allocated(h) >> 20;
+    }
+    g_autoptr(GArray) demands = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    g_autoptr(GArray) who = g_array_new(FALSE, FALSE, sizeof(int));
+    int i = 0;
+    const cJSON *jv;
+    cJSON_ArrayForEach(jv, jget(root, "vms"))
+    {
+        uint64_t d[2] = {(uint64_t)jget_int(jv, "vcpus") * 1000,
+                         (uint64_t)jget_int(jv, "memory_mb")};
+        host_of[i] = -1;
+        Host *h =
+            jget(jv, "host") ? g_hash_table_lookup(w->host_by_name, jget_str(jv, "host")) : NULL;
+        if (h) {
+            used[2 * h->index] = MIN(used[2 * h->index] + d[0], cap[2 * h->index]);
+            used[2 * h->index + 1] = MIN(used[2 * h->index + 1] + d[1], cap[2 * h->index + 1]);
+        } else if (!jget(jv, "host")) {
+            g_array_append_vals(demands, d, 2);
+            g_array_append_val(who, i);
+        }
+        i++;
+    }
+    if (who->len == 0)
+        return TRUE;
+    Packer *p = placement_new(2, nh, cap, used, algo, err);
+    if (!p)
+        return FALSE;
+    g_autofree int *bin = g_new(int, who->len);
+    placement_place_batch(p, (int)who->len, (const uint64_t *)demands->data, bin, NULL);
+    placement_free(p);
+    for (guint k = 0; k < who->len; k++) {
+        int vi = g_array_index(who, int, k);
+        if (bin[k] < 0) {
+            g_autofree char *path = g_strdup_printf("vms[%d]", vi);
+            return input_error(err, doc, path,
+                               "no host has room for this guest (%s packing of its vCPUs and "
+                               "memory beside the guests before it)",
+                               jget_str(jp, "hosts"));
+        }
+        host_of[vi] = bin[k];
+    }
+    return TRUE;
+}
+
 static gboolean build_vms(World *w, SimJsonDoc *doc, const cJSON *root, GError **err)
 {
+    g_autofree int *host_of = g_new0(int, (size_t)cJSON_GetArraySize(jget(root, "vms")) + 1);
+    if (!place_hostless(w, doc, root, host_of, err))
+        return FALSE;
     int i = 0;
     const cJSON *jv;
     cJSON_ArrayForEach(jv, jget(root, "vms"))
@@ -332,7 +400,8 @@ static gboolean build_vms(World *w, SimJsonDoc *doc, const cJSON *root, GError *
                                "'%s' already names a %s; guest and host names share one "
                                "namespace because both prefix metrics",
                                name, g_hash_table_contains(w->vm_by_name, name) ? "guest" : "host");
-        Host *h = g_hash_table_lookup(w->host_by_name, jget_str(jv, "host"));
+        Host *h = jget(jv, "host") ? g_hash_table_lookup(w->host_by_name, jget_str(jv, "host"))
+                                   : w->hosts->pdata[host_of[i]];
         if (!h) {
             g_autofree char *known = known_names(w->hosts, G_STRUCT_OFFSET(Host, name));
             return input_error(err, doc, host_path, "no host named '%s' (hosts: %s)",
