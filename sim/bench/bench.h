@@ -15,6 +15,19 @@ bool bench_reset_peak_rss(void);
  * process. */
 long bench_peak_rss_kib(void);
 
+/* What one timed scenario run measured. */
+typedef struct {
+    double wall_s;     /* from building the world to the end of world_finish */
+    long peak_rss_kib; /* over the same span (or the process's, see rss_reset) */
+    bool rss_reset;    /* whether the peak could be reset before the run */
+} BenchRun;
+
+/* Validates scenario `text` (named `name` in messages), builds it, runs it to
+ * its horizon and finishes it, timing all of that.  Returns the Sim holding
+ * the metrics (the caller frees it), or NULL after printing the error. */
+struct Sim;
+struct Sim *bench_run_scenario(const char *text, const char *name, BenchRun *out);
+
 /* Hold model of the pending-event set (bench_hold.c). */
 int bench_queue(bool quick);
 /* The CPU scheduler, credit and fluid modes (bench_sched.c). */

@@ -9,13 +9,9 @@
  * (exit status 1 on failure): every guest completed records and none
  * failed. */
 #include <stdio.h>
-#include <string.h>
 
-#include "models/world.h"
 #include "sim/bench/bench.h"
 #include "sim/sim.h"
-#include "sim/sim_json.h"
-#include "sim/sim_schema.h"
 
 #define BENCH_GUESTS 10
 
@@ -39,31 +35,14 @@ static char *scenario_text(const char *policy, double duration_s)
 
 static int run_policy(const char *policy, double duration_s)
 {
-    GError *err = NULL;
     g_autofree char *text = scenario_text(policy, duration_s);
-    g_autoptr(SimSchema) schema = sim_schema_new_builtin(&err);
-    g_autoptr(SimJsonDoc) doc =
-        schema ? sim_json_load_text(text, strlen(text), "bench-io.json", &err) : NULL;
-    if (!doc || !sim_schema_validate(schema, doc, &err)) {
-        fprintf(stderr, "error: %s\n", err ? err->message : "?");
-        g_clear_error(&err);
+    BenchRun run;
+    g_autoptr(Sim) sim = bench_run_scenario(text, "bench-io.json", &run);
+    if (!sim)
         return 1;
-    }
-    bool reset = bench_reset_peak_rss();
-    double t0 = bench_now_s();
-    g_autoptr(Sim) sim = sim_new(1);
-    World *w = world_build(sim, doc, &err);
-    if (!w) {
-        fprintf(stderr, "error: %s\n", err->message);
-        g_error_free(err);
-        return 1;
-    }
-    world_start(w);
-    sim_run(sim, world_duration(w));
-    world_finish(w);
-    double wall = bench_now_s() - t0;
-    long rss = bench_peak_rss_kib();
-    world_free(w);
+    double wall = run.wall_s;
+    long rss = run.peak_rss_kib;
+    bool reset = run.rss_reset;
 
     int status = 0;
     double requests = 0.0;

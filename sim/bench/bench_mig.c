@@ -12,13 +12,9 @@
  * the others never). */
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
-#include "models/world.h"
 #include "sim/bench/bench.h"
 #include "sim/sim.h"
-#include "sim/sim_json.h"
-#include "sim/sim_schema.h"
 
 static char *scenario_text(int n)
 {
@@ -48,31 +44,14 @@ static char *scenario_text(int n)
 int bench_mig(bool quick)
 {
     int n = quick ? 20 : 1000;
-    GError *err = NULL;
     g_autofree char *text = scenario_text(n);
-    g_autoptr(SimSchema) schema = sim_schema_new_builtin(&err);
-    g_autoptr(SimJsonDoc) doc =
-        schema ? sim_json_load_text(text, strlen(text), "bench-mig.json", &err) : NULL;
-    if (!doc || !sim_schema_validate(schema, doc, &err)) {
-        fprintf(stderr, "error: %s\n", err ? err->message : "?");
-        g_clear_error(&err);
+    BenchRun run;
+    g_autoptr(Sim) sim = bench_run_scenario(text, "bench-mig.json", &run);
+    if (!sim)
         return 1;
-    }
-    bool reset = bench_reset_peak_rss();
-    double t0 = bench_now_s();
-    g_autoptr(Sim) sim = sim_new(1);
-    World *w = world_build(sim, doc, &err);
-    if (!w) {
-        fprintf(stderr, "error: %s\n", err->message);
-        g_error_free(err);
-        return 1;
-    }
-    world_start(w);
-    sim_run(sim, world_duration(w));
-    world_finish(w);
-    world_free(w);
-    double wall = bench_now_s() - t0;
-    long rss = bench_peak_rss_kib();
+    double wall = run.wall_s;
+    long rss = run.peak_rss_kib;
+    bool reset = run.rss_reset;
 
     int status = 0;
     double lo = INFINITY, hi = 0.0;

@@ -4,7 +4,13 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <string.h>
+
+#include "models/world.h"
 #include "sim/bench/bench.h"
+#include "sim/sim.h"
+#include "sim/sim_json.h"
+#include "sim/sim_schema.h"
 
 double bench_now_s(void)
 {
@@ -39,4 +45,33 @@ long bench_peak_rss_kib(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss;
+}
+
+Sim *bench_run_scenario(const char *text, const char *name, BenchRun *out)
+{
+    GError *err = NULL;
+    g_autoptr(SimSchema) schema = sim_schema_new_builtin(&err);
+    g_autoptr(SimJsonDoc) doc = schema ? sim_json_load_text(text, strlen(text), name, &err) : NULL;
+    if (!doc || !sim_schema_validate(schema, doc, &err)) {
+        fprintf(stderr, "error: %s\n", err ? err->message : "?");
+        g_clear_error(&err);
+        return NULL;
+    }
+    out->rss_reset = bench_reset_peak_rss();
+    double t0 = bench_now_s();
+    Sim *sim = sim_new(1);
+    World *w = world_build(sim, doc, &err);
+    if (!w) {
+        fprintf(stderr, "error: %s\n", err->message);
+        g_error_free(err);
+        sim_free(sim);
+        return NULL;
+    }
+    world_start(w);
+    sim_run(sim, world_duration(w));
+    world_finish(w);
+    out->wall_s = bench_now_s() - t0;
+    out->peak_rss_kib = bench_peak_rss_kib();
+    world_free(w);
+    return sim;
 }
