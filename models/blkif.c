@@ -15,8 +15,6 @@
 #define BLKIF_OP_WRITE 1
 #define BLKIF_OP_BOGUS 0x7f
 
-#define PAGE_BYTES 4096u
-
 typedef enum {
     REQ_QUEUED,     /* in blkfront, waiting for grants or a ring slot */
     REQ_ON_RING,    /* published, not yet taken by blkback */
@@ -206,7 +204,7 @@ void vbd_submit(Vbd *v, uint64_t bytes, bool write, bool sequential, Vcpu *issue
 {
     if (!v->connected)
         return;
-    uint64_t pages = (bytes + PAGE_BYTES - 1) / PAGE_BYTES;
+    uint64_t pages = (bytes + GRANT_PAGE_BYTES - 1) / GRANT_PAGE_BYTES;
     if (pages == 0)
         pages = 1;
     BlkIo *io = g_new0(BlkIo, 1);
@@ -218,7 +216,8 @@ void vbd_submit(Vbd *v, uint64_t bytes, bool write, bool sequential, Vcpu *issue
     g_hash_table_add(v->ios, io);
     for (uint64_t done_pages = 0; done_pages < pages;) {
         unsigned nseg = (unsigned)MIN((uint64_t)v->max_segments, pages - done_pages);
-        uint64_t rb = MIN((uint64_t)nseg * PAGE_BYTES, bytes - MIN(bytes, done_pages * PAGE_BYTES));
+        uint64_t rb = MIN((uint64_t)nseg * GRANT_PAGE_BYTES,
+                          bytes - MIN(bytes, done_pages * GRANT_PAGE_BYTES));
         BlkReq *r = req_new(v, io, write ? BLKIF_OP_WRITE : BLKIF_OP_READ, nseg, rb,
                             sequential || done_pages > 0, issuer);
         g_ptr_array_add(io->reqs, r);
@@ -239,7 +238,7 @@ void vbd_submit_garbage(Vbd *v, BlkGarbage kind, Vcpu *issuer)
         return;
     unsigned nseg = kind == BLK_BAD_SEGMENTS ? v->max_segments + 1 : 1;
     int op = kind == BLK_BAD_OP ? BLKIF_OP_BOGUS : BLKIF_OP_READ;
-    BlkReq *r = req_new(v, NULL, op, nseg, (uint64_t)nseg * PAGE_BYTES, false, issuer);
+    BlkReq *r = req_new(v, NULL, op, nseg, (uint64_t)nseg * GRANT_PAGE_BYTES, false, issuer);
     if (kind == BLK_BAD_GREF) {
         /* A reference past the end of the guest's table: never granted. */
         r->gref[0] = (int64_t)grant_table_entries(v->host->grants, v->domid) + 7;
@@ -294,15 +293,10 @@ static void back_unmap(Vbd *v, BlkReq *r)
  * to_guest: a read's data into the guest. */
 static bool back_copy(Vbd *v, BlkReq *r, bool to_guest)
 {
-    for (unsigned i = 0; i < r->nseg; i++) {
-        GrantCopySeg guest = {.is_ref = true, .domid = v->domid, .ref = r->gref[i]};
-        GrantCopySeg local = {.is_ref = false, .domid = GRANT_DOMID_SELF};
-        int64_t len = (int64_t)MIN((uint64_t)PAGE_BYTES, r->bytes - MIN(r->bytes, i * PAGE_BYTES));
-        int st = to_guest ? grant_copy(v->host->grants, 0, &local, &guest, len)
-                          : grant_copy(v->host->grants, 0, &guest, &local, len);
-        if (st != GNTST_okay)
+    for (unsigned i = 0; i < r->nseg; i++)
+        if (grant_copy_page(v->host->grants, 0, v->domid, r->gref[i], r->bytes, i, to_guest) !=
+            GNTST_okay)
             return false;
-    }
     return true;
 }
 

@@ -743,3 +743,14 @@ uint64_t grant_space_digest(const GrantSpace *s, int domid)
         h = (h ^ dg.lane[k]) * DIGEST_MUL + (uint64_t)k;
     return h ^ (h >> 29);
 }
+
+int grant_copy_page(GrantSpace *s, int caller, int granter, int64_t ref, uint64_t total_bytes,
+                    unsigned page, bool into_grant)
+{
+    uint64_t offset = (uint64_t)page * GRANT_PAGE_BYTES;
+    int64_t len = (int64_t)MIN((uint64_t)GRANT_PAGE_BYTES, total_bytes - MIN(total_bytes, offset));
+    GrantCopySeg grant = {.is_ref = true, .domid = granter, .ref = ref};
+    GrantCopySeg local = {.is_ref = false, .domid = GRANT_DOMID_SELF};
+    return into_grant ? grant_copy(s, caller, &local, &grant, len)
+                      : grant_copy(s, caller, &grant, &local, len);
+}

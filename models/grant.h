@@ -212,6 +212,14 @@ int grant_unmap(GrantSpace *s, int mapper, int64_t handle);
 int grant_copy(GrantSpace *s, int caller, const GrantCopySeg *src, const GrantCopySeg *dst,
                int64_t len);
 
+/* The back-end's common copy: page `page` (0-based) of a `total_bytes`-long
+ * buffer between ref `ref` of `granter`'s table and a frame of the caller's
+ * own, into the grant when `into_grant` (e.g. a disk read or a received
+ * packet) or out of it.  Copies the page's share of the buffer, at most
+ * GRANT_PAGE_BYTES; returns grant_copy's status. */
+int grant_copy_page(GrantSpace *s, int caller, int granter, int64_t ref, uint64_t total_bytes,
+                    unsigned page, bool into_grant);
+
 /* gnttab_end_foreign_access_ref: `granter` revokes ref `ref` and frees the
  * entry.  Refused with GNTST_eagain while any mapping pins it (the grant
  * stays); freeing a free entry is GNTST_general_error. */

@@ -7,7 +7,6 @@
 #include "models/ring.h"
 #include "sim/sim_error.h"
 
-#define PAGE_BYTES 4096u
 /* The largest GSO packet netfront hands netback: 64 KiB (XEN_NETIF_MAX_TX_SIZE
  * 0xFFFF in xen/include/public/io/netif.h). */
 #define GSO_MAX_BYTES 65535u
@@ -105,7 +104,7 @@ static NetPkt *pkt_new(Vif *v, NetMsg *m, uint64_t bytes, Vcpu *issuer)
     k->vif = v;
     k->msg = m;
     k->bytes = bytes;
-    k->pages = bytes == 0 ? 1 : (unsigned)((bytes + PAGE_BYTES - 1) / PAGE_BYTES);
+    k->pages = bytes == 0 ? 1 : (unsigned)((bytes + GRANT_PAGE_BYTES - 1) / GRANT_PAGE_BYTES);
     k->gref = g_new(int64_t, k->pages);
     k->issuer = issuer;
     return k;
@@ -194,10 +193,7 @@ static void tx_work_done(WorkItem *w, void *data)
         return;
     GrantSpace *gs = v->host->grants;
     for (unsigned i = 0; i < k->pages; i++) {
-        GrantCopySeg src = {.is_ref = true, .domid = v->domid, .ref = k->gref[i]};
-        GrantCopySeg dst = {.is_ref = false, .domid = GRANT_DOMID_SELF};
-        int64_t len = (int64_t)MIN((uint64_t)PAGE_BYTES, k->bytes - MIN(k->bytes, i * PAGE_BYTES));
-        grant_copy(gs, 0, &src, &dst, len);
+        grant_copy_page(gs, 0, v->domid, k->gref[i], k->bytes, i, false);
         ring_push_response(v->tx, k);
     }
     if (ring_push_responses_and_check_notify(v->tx))
@@ -310,10 +306,7 @@ static void rx_work_done(WorkItem *w, void *data)
         void *p = NULL;
         ring_take_request(v->rx, &p);
         RxBuf *b = p;
-        GrantCopySeg src = {.is_ref = false, .domid = GRANT_DOMID_SELF};
-        GrantCopySeg dst = {.is_ref = true, .domid = v->domid, .ref = b->gref};
-        int64_t len = (int64_t)MIN((uint64_t)PAGE_BYTES, k->bytes - MIN(k->bytes, i * PAGE_BYTES));
-        grant_copy(gs, 0, &src, &dst, len);
+        grant_copy_page(gs, 0, v->domid, b->gref, k->bytes, i, true);
         b->pkt = k;
         b->last = i + 1 == k->pages;
         ring_push_response(v->rx, b);
