@@ -262,6 +262,17 @@ double migration_pages_sent(const Migration *m)
     return m->total_sent;
 }
 
+double migration_pages_delivered(const Migration *m)
+{
+    if (m->finished || m->rounds->len == 0)
+        return m->total_sent;
+    const MigRound *r = &g_array_index(m->rounds, MigRound, m->rounds->len - 1);
+    if (m->spec.transport)
+        return m->total_sent + m->delivered;
+    double share = r->duration > 0 ? (double)(sim_now(m->sim) - r->start) / (double)r->duration : 0;
+    return m->total_sent + r->pages * share;
+}
+
 unsigned migration_n_rounds(const Migration *m)
 {
     return m->rounds->len;

@@ -129,6 +129,9 @@ SimTime migration_total(const Migration *m);
 /* Guest paused time: last round plus resume (valid when finished). */
 SimTime migration_downtime(const Migration *m);
 double migration_pages_sent(const Migration *m);
+/* Pages at the destination now: finished rounds plus what the current one
+ * delivered so far (its elapsed share on an ideal link). */
+double migration_pages_delivered(const Migration *m);
 /* Rounds run so far, including the stop-and-copy one. */
 unsigned migration_n_rounds(const Migration *m);
 const MigRound *migration_round(const Migration *m, unsigned i);

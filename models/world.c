@@ -788,14 +788,10 @@ static void sample(Sim *sim, void *data)
         Vm *v = w->vms->pdata[i];
         if (!v->active || !v->active->mig)
             continue;
-        /* Bytes on the wire so far: finished rounds plus the elapsed share
-         * of the current one. */
         const Migration *m = v->active->mig;
         const MigRound *r = migration_round(m, migration_n_rounds(m) - 1);
-        double sent = migration_pages_sent(m);
-        if (r->duration > 0)
-            sent += r->pages * (double)(sim_now(sim) - r->start) / (double)r->duration;
-        sim_ts_record(sim, v->name, "migration.sent_mb", sent * PAGE_SIZE_BYTES / 1048576.0);
+        sim_ts_record(sim, v->name, "migration.sent_mb",
+                      migration_pages_delivered(m) * PAGE_SIZE_BYTES / 1048576.0);
         sim_ts_record(sim, v->name, "migration.round", r->index);
     }
     if (sim_now(sim) + w->ts_interval <= w->duration)
