@@ -15,15 +15,6 @@
 #define BLKIF_OP_WRITE 1
 #define BLKIF_OP_BOGUS 0x7f
 
-typedef enum {
-    REQ_QUEUED,     /* in blkfront, waiting for grants or a ring slot */
-    REQ_ON_RING,    /* published, not yet taken by blkback */
-    REQ_DISPATCH,   /* blkback's thread works on it */
-    REQ_ON_DISK,    /* submitted to the disk */
-    REQ_COMPLETING, /* dom0 completion work */
-    REQ_ANSWERED,   /* response on the ring */
-} ReqStage;
-
 typedef struct BlkIo BlkIo;
 
 typedef struct {
@@ -36,13 +27,11 @@ typedef struct {
     unsigned ngranted;  /* refs in gref[] granted so far */
     int64_t *gref;      /* nseg + nindirect refs */
     int64_t *handle;    /* blkback's mappings, nseg + nindirect */
-    unsigned nmapped;
     uint64_t bytes;
     bool sequential;
     bool garbage_gref; /* gref[] was forged by the guest: never end its access */
     Vcpu *issuer;
     int status;
-    ReqStage stage;
     WorkItem item;
 } BlkReq;
 
@@ -112,7 +101,6 @@ static BlkReq *req_new(Vbd *v, BlkIo *io, int op, unsigned nseg, uint64_t bytes,
     r->bytes = bytes;
     r->sequential = seq;
     r->issuer = issuer;
-    r->stage = REQ_QUEUED;
     g_hash_table_add(v->live, r);
     return r;
 }
@@ -165,7 +153,6 @@ static void front_push(Vbd *v)
             break;
         ring_push_request(v->ring, r);
         g_queue_pop_head(&v->pending);
-        r->stage = REQ_ON_RING;
         pushed = true;
     }
     if (pushed && ring_push_requests_and_check_notify(v->ring))
@@ -267,7 +254,6 @@ static void back_kick(Vbd *v);
 static void back_respond(Vbd *v, BlkReq *r, int status)
 {
     r->status = status;
-    r->stage = REQ_ANSWERED;
     if (status == BLKIF_RSP_OKAY)
         v->rsp_ok++;
     else if (status == BLKIF_RSP_EOPNOTSUPP)
@@ -286,7 +272,6 @@ static void back_unmap(Vbd *v, BlkReq *r)
             grant_unmap(v->host->grants, 0, r->handle[i]);
         r->handle[i] = -1;
     }
-    r->nmapped = 0;
 }
 
 /* Grant-copies each data segment between dom0's buffer and the guest page;
@@ -324,7 +309,6 @@ static void disk_done(Disk *disk, const DiskOp *op, const DiskOpTimes *t, void *
     (void)disk;
     (void)op;
     (void)t;
-    r->stage = REQ_COMPLETING;
     const BlkCosts *c = &v->cfg.costs;
     double fixed = c->back_request_ns / 2.0;
     double copy = 0.0;
@@ -373,7 +357,6 @@ static void dispatch_done(WorkItem *w, void *data)
             back_unmap(v, r);
             back_respond(v, r, BLKIF_RSP_ERROR);
         } else {
-            r->stage = REQ_ON_DISK;
             DiskOp op = {.bytes = r->bytes,
                          .is_write = r->op == BLKIF_OP_WRITE,
                          .sequential = r->sequential};
@@ -396,7 +379,6 @@ static void back_kick(Vbd *v)
             if (ring_take_request(v->ring, &p) != RING_OK)
                 return; /* a corrupt ring: blkback stops serving it */
             BlkReq *r = p;
-            r->stage = REQ_DISPATCH;
             const BlkCosts *c = &v->cfg.costs;
             /* Parsing is paid even for a request that is then refused; a
              * write in copy mode copies its data in here. */

@@ -4,13 +4,10 @@
 
 #include "models/device.h"
 
-typedef enum { STAGE_SOURCE, STAGE_WIRE, STAGE_DEST } Stage;
-
 typedef struct {
     MigXfer *x;
     Migration *m;
     double pages;
-    Stage stage;
     int wire_left; /* the two NIC pipes still carrying it */
     WorkItem item;
 } Batch;
@@ -25,13 +22,12 @@ struct MigXfer {
     double speed_busy; /* the guest's CPU time then, ns */
 };
 
-static Batch *batch_new(MigXfer *x, Migration *m, double pages, Stage stage)
+static Batch *batch_new(MigXfer *x, Migration *m, double pages)
 {
     Batch *b = g_new0(Batch, 1);
     b->x = x;
     b->m = m;
     b->pages = pages;
-    b->stage = stage;
     g_hash_table_add(x->live, b);
     return b;
 }
@@ -61,7 +57,7 @@ static void prepare(Migration *m, double pages, double scan_pages, void *data)
 {
     MigXfer *x = data;
     const MigCosts *c = &x->from->cfg.mig;
-    Batch *b = batch_new(x, m, pages, STAGE_SOURCE);
+    Batch *b = batch_new(x, m, pages);
     double cpu = pages * c->send_page_ns + scan_pages * c->scan_ns_per_page;
     work_item_init(&b->item, cpu, c->mem_fraction, x->guest->mem, WORK_T2, source_done, b);
     b->item.cls = WORK_USER;
@@ -91,7 +87,6 @@ static void wire_done(Nic *nic, NicDir dir, const NicXfer *t, void *data)
         return;
     MigXfer *x = b->x;
     const MigCosts *c = &x->to->cfg.mig;
-    b->stage = STAGE_DEST;
     work_item_init(&b->item, b->pages * c->receive_page_ns, c->mem_fraction, x->to->dom0->mem,
                    WORK_T2, dest_done, b);
     b->item.cls = WORK_USER;
@@ -103,7 +98,7 @@ static void wire_done(Nic *nic, NicDir dir, const NicXfer *t, void *data)
 static void deliver(Migration *m, double pages, void *data)
 {
     MigXfer *x = data;
-    Batch *b = batch_new(x, m, pages, STAGE_WIRE);
+    Batch *b = batch_new(x, m, pages);
     b->wire_left = 2;
     uint64_t bytes = (uint64_t)llround(pages * PAGE_SIZE_BYTES);
     nic_tx(x->from->nic, bytes, wire_done, b);
