@@ -137,48 +137,56 @@ PlacementAlgo placement_algo(const Packer *p)
     return p->algo;
 }
 
+/* The bins as placement_choose sees them. */
+typedef struct {
+    int dims;
+    int bins;
+    const uint64_t *capacity;
+    const uint64_t *used;
+} BinView;
+
 /* Written as demand <= room so that no sum can wrap. */
-static gboolean fits(const Packer *p, int bin, const uint64_t *demand)
+static gboolean fits(const BinView *v, int bin, const uint64_t *demand)
 {
-    const uint64_t *cap = p->capacity + (gsize)bin * p->dims;
-    const uint64_t *used = p->used + (gsize)bin * p->dims;
-    for (int d = 0; d < p->dims; d++)
-        if (demand[d] > cap[d] - used[d])
+    const uint64_t *cap = v->capacity + (gsize)bin * v->dims;
+    const uint64_t *used = v->used + (gsize)bin * v->dims;
+    for (int d = 0; d < v->dims; d++)
+        if (used[d] > cap[d] || demand[d] > cap[d] - used[d])
             return FALSE;
     return TRUE;
 }
 
 /* The header's slack; only called when the item fits, so no term is
  * negative. */
-static double slack(const Packer *p, int bin, const uint64_t *demand)
+static double slack(const BinView *v, int bin, const uint64_t *demand)
 {
-    const uint64_t *cap = p->capacity + (gsize)bin * p->dims;
-    const uint64_t *used = p->used + (gsize)bin * p->dims;
+    const uint64_t *cap = v->capacity + (gsize)bin * v->dims;
+    const uint64_t *used = v->used + (gsize)bin * v->dims;
     double s = 0.0;
-    for (int d = 0; d < p->dims; d++)
+    for (int d = 0; d < v->dims; d++)
         if (cap[d] > 0)
             s += (double)(cap[d] - used[d] - demand[d]) / (double)cap[d];
     return s;
 }
 
-static int first_fit(const Packer *p, const uint64_t *demand)
+static int first_fit(const BinView *v, int from, const uint64_t *demand)
 {
-    for (int b = 0; b < p->bins; b++)
-        if (fits(p, b, demand))
+    for (int b = from; b < v->bins; b++)
+        if (fits(v, b, demand))
             return b;
     return -1;
 }
 
 /* Best fit (sign +1: least slack) or worst fit (sign -1: most slack); the
  * strict comparison keeps the lowest index on ties. */
-static int slack_fit(const Packer *p, const uint64_t *demand, double sign)
+static int slack_fit(const BinView *v, const uint64_t *demand, double sign)
 {
     int best = -1;
     double best_key = 0.0;
-    for (int b = 0; b < p->bins; b++) {
-        if (!fits(p, b, demand))
+    for (int b = 0; b < v->bins; b++) {
+        if (!fits(v, b, demand))
             continue;
-        double key = sign * slack(p, b, demand);
+        double key = sign * slack(v, b, demand);
         if (best < 0 || key < best_key) {
             best = b;
             best_key = key;
@@ -187,11 +195,23 @@ static int slack_fit(const Packer *p, const uint64_t *demand, double sign)
     return best;
 }
 
-static int next_fit(const Packer *p, const uint64_t *demand)
+int placement_choose(PlacementAlgo algo, int dims, int bins, const uint64_t *capacity,
+                     const uint64_t *used, const uint64_t *demand, int next_fit_open)
 {
-    for (int b = p->open; b < p->bins; b++)
-        if (fits(p, b, demand))
-            return b;
+    g_return_val_if_fail(dims >= 1 && dims <= PLACEMENT_MAX_DIMS && bins >= 1, -1);
+    BinView v = {.dims = dims, .bins = bins, .capacity = capacity, .used = used};
+    switch (algo) {
+    case PLACEMENT_FIRST_FIT:
+    case PLACEMENT_FIRST_FIT_DECREASING:
+        return first_fit(&v, 0, demand);
+    case PLACEMENT_BEST_FIT:
+    case PLACEMENT_BEST_FIT_DECREASING:
+        return slack_fit(&v, demand, 1.0);
+    case PLACEMENT_WORST_FIT:
+        return slack_fit(&v, demand, -1.0);
+    case PLACEMENT_NEXT_FIT:
+        return first_fit(&v, next_fit_open < 0 ? 0 : next_fit_open, demand);
+    }
     return -1;
 }
 
@@ -199,19 +219,7 @@ static int next_fit(const Packer *p, const uint64_t *demand)
  * nothing. */
 static int choose(const Packer *p, const uint64_t *demand)
 {
-    switch (p->algo) {
-    case PLACEMENT_FIRST_FIT:
-    case PLACEMENT_FIRST_FIT_DECREASING:
-        return first_fit(p, demand);
-    case PLACEMENT_BEST_FIT:
-    case PLACEMENT_BEST_FIT_DECREASING:
-        return slack_fit(p, demand, 1.0);
-    case PLACEMENT_WORST_FIT:
-        return slack_fit(p, demand, -1.0);
-    case PLACEMENT_NEXT_FIT:
-        return next_fit(p, demand);
-    }
-    return -1;
+    return placement_choose(p->algo, p->dims, p->bins, p->capacity, p->used, demand, p->open);
 }
 
 /* Places the already recorded item `id`: picks its bin and charges it. */

@@ -66,6 +66,16 @@ gboolean placement_algo_from_name(const char *name, PlacementAlgo *out, GError *
  * range). */
 const char *placement_algo_name(PlacementAlgo algo);
 
+/* Stateless: the bin `algo` picks for demand[0..dims-1] among `bins` bins
+ * whose capacity and used vectors are given row-major (as for
+ * placement_new), or -1 when it fits none.  Next fit searches from bin
+ * next_fit_open on (the caller keeps the open bin; 0 at first); the
+ * decreasing variants place as their base.  For callers that keep their own
+ * bin state, such as a trace replay placing millions of short-lived tasks;
+ * a bin already used beyond its capacity fits nothing. */
+int placement_choose(PlacementAlgo algo, int dims, int bins, const uint64_t *capacity,
+                     const uint64_t *used, const uint64_t *demand, int next_fit_open);
+
 typedef struct Packer Packer;
 
 /* A packer over `bins` bins of `dims` dimensions.  capacity and used are

@@ -10,6 +10,7 @@
 #include "models/migration.h"
 #include "models/migxfer.h"
 #include "models/placement.h"
+#include "models/replay.h"
 #include "models/workload.h"
 #include "sim/sim_error.h"
 #include "sim/sim_jget.h"
@@ -68,6 +69,7 @@ struct World {
     GPtrArray *resizes; /* Resize * (owned) */
     GHashTable *host_by_name;
     GHashTable *vm_by_name;
+    Replay *replay; /* a trace scenario: hosts and guests come from it */
 };
 
 /* ---- construction ------------------------------------------------------ */
@@ -259,6 +261,39 @@ static gboolean host_config(SimJsonDoc *doc, const cJSON *root, const cJSON *jh,
     return TRUE;
 }
 
+/* Whether the policy's parameters suit host `cfg` (hosts[i] at `path`,
+ * called `name`) and the dom0 it sizes there fits in it. */
+static gboolean check_dom0_fits(World *w, SimJsonDoc *doc, const cJSON *params,
+                                const HostConfig *cfg, const char *path, const char *name,
+                                GError **err)
+{
+    PolicyHostInfo info = {
+        .sockets = cfg->numa.sockets,
+        .cores_per_socket = cfg->numa.cores_per_socket,
+        .memory_bytes = cfg->numa.memory_per_node * (uint64_t)cfg->numa.sockets,
+    };
+    g_autofree char *ppath = g_strdup_printf("policy_params.%s", w->policy->name);
+    g_autofree char *pwhere = sim_json_doc_where(doc, ppath);
+    GError *perr = NULL;
+    if (!policy_validate(w->policy, params, &info, pwhere, &perr)) {
+        g_set_error(err, perr->domain, perr->code, "%s (host '%s')", perr->message, name);
+        g_error_free(perr);
+        return FALSE;
+    }
+    PolicyDom0Size size;
+    policy_size_dom0(w->policy, params, &info, &size);
+    if (size.vcpus > info.sockets * info.cores_per_socket)
+        return input_error(err, doc, path,
+                           "policy '%s' gives dom0 %d vCPUs, more than the host's %d pCPUs",
+                           w->policy->name, size.vcpus, info.sockets * info.cores_per_socket);
+    if (size.memory_bytes >= info.memory_bytes)
+        return input_error(err, doc, path,
+                           "policy '%s' gives dom0 %" PRIu64 " MiB, all of the host's %" PRIu64
+                           " MiB",
+                           w->policy->name, size.memory_bytes >> 20, info.memory_bytes >> 20);
+    return TRUE;
+}
+
 static gboolean build_hosts(World *w, SimJsonDoc *doc, const cJSON *root, const cJSON *params,
                             GError **err)
 {
@@ -280,30 +315,8 @@ static gboolean build_hosts(World *w, SimJsonDoc *doc, const cJSON *root, const 
             return input_error(err, doc, path, "%d pCPUs exceed the simulator's limit of %d",
                                cfg.numa.sockets * cfg.numa.cores_per_socket, CPUMASK_MAX);
 
-        PolicyHostInfo info = {
-            .sockets = cfg.numa.sockets,
-            .cores_per_socket = cfg.numa.cores_per_socket,
-            .memory_bytes = cfg.numa.memory_per_node * (uint64_t)cfg.numa.sockets,
-        };
-        g_autofree char *ppath = g_strdup_printf("policy_params.%s", w->policy->name);
-        g_autofree char *pwhere = sim_json_doc_where(doc, ppath);
-        GError *perr = NULL;
-        if (!policy_validate(w->policy, params, &info, pwhere, &perr)) {
-            g_set_error(err, perr->domain, perr->code, "%s (host '%s')", perr->message, name);
-            g_error_free(perr);
+        if (!check_dom0_fits(w, doc, params, &cfg, path, name, err))
             return FALSE;
-        }
-        PolicyDom0Size size;
-        policy_size_dom0(w->policy, params, &info, &size);
-        if (size.vcpus > info.sockets * info.cores_per_socket)
-            return input_error(err, doc, path,
-                               "policy '%s' gives dom0 %d vCPUs, more than the host's %d pCPUs",
-                               w->policy->name, size.vcpus, info.sockets * info.cores_per_socket);
-        if (size.memory_bytes >= info.memory_bytes)
-            return input_error(err, doc, path,
-                               "policy '%s' gives dom0 %" PRIu64 " MiB, all of the host's %" PRIu64
-                               " MiB",
-                               w->policy->name, size.memory_bytes >> 20, info.memory_bytes >> 20);
         g_autofree char *where = sim_json_doc_where(doc, path);
         Host *h = host_new(w->sim, name, i, &cfg, w->policy, params, where, err);
         if (!h)
@@ -585,6 +598,75 @@ static gboolean build_resizes(World *w, SimJsonDoc *doc, const cJSON *root, GErr
     return TRUE;
 }
 
+/* A trace scenario: hosts[0] is the template every machine is scaled from;
+ * nothing else may be listed. */
+static gboolean build_replay(World *w, SimJsonDoc *doc, const cJSON *root, const cJSON *params,
+                             GError **err)
+{
+    const cJSON *tr = jget(root, "trace");
+    const cJSON *hosts = jget(root, "hosts");
+    if (cJSON_GetArraySize(hosts) != 1)
+        return input_error(err, doc, "hosts",
+                           "a trace scenario takes its hosts from the trace: list exactly one, "
+                           "the machine the trace's capacities are normalised to (got %d)",
+                           cJSON_GetArraySize(hosts));
+    static const char *const listed[] = {"vms", "migrations", "resizes"};
+    for (size_t i = 0; i < G_N_ELEMENTS(listed); i++)
+        if (cJSON_GetArraySize(jget(root, listed[i])) > 0)
+            return input_error(err, doc, listed[i],
+                               "a trace scenario takes its guests from the trace: leave %s empty",
+                               listed[i]);
+    const cJSON *jh = cJSON_GetArrayItem(hosts, 0);
+    HostConfig cfg;
+    if (!host_config(doc, root, jh, 0, &cfg, err))
+        return FALSE;
+    if (!check_dom0_fits(w, doc, params, &cfg, "hosts[0]", jget_str(jh, "name"), err))
+        return FALSE;
+
+    const char *path = jget_str(tr, "path");
+    g_autofree char *dir = NULL;
+    if (g_path_is_absolute(path)) {
+        dir = g_strdup(path);
+    } else {
+        g_autofree char *base = g_path_get_dirname(sim_json_doc_name(doc));
+        dir = g_build_filename(base, path, NULL);
+    }
+    if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+        return input_error(err, doc, "trace.path", "%s is not a directory", dir);
+    const cJSON *work = jget(tr, "dom0_work");
+    const cJSON *small = jget(tr, "smallest_task");
+    PlacementAlgo algo;
+    if (!placement_algo_from_name(jget_str(jget(root, "placement"), "sockets"), &algo, err))
+        return FALSE;
+    ReplayConfig rc = {
+        .template_host = &cfg,
+        .policy = w->policy,
+        .policy_params = params,
+        .socket_algo = algo,
+        .dir = dir,
+        .start_us = (int64_t)llround(jget_num(tr, "start_s") * 1e6),
+        .duration = w->duration,
+        .max_machines = (int)jget_int(tr, "machines"),
+        .skip_bad_rows = jget_bool(tr, "skip_bad_rows"),
+        .intercept_cores = jget_num(work, "intercept_cores"),
+        .per_cpu_core = jget_num(work, "per_cpu_core"),
+        .per_disk_io = jget_num(work, "per_disk_io"),
+        .memory_bound_fraction = jget_num(work, "memory_bound_fraction"),
+        .smallest_cpu = small ? jget_num(small, "cpu") : NAN,
+        .smallest_memory = small ? jget_num(small, "memory") : NAN,
+        .sample_interval = w->ts_interval,
+    };
+    GError *rerr = NULL;
+    w->replay = replay_new(w->sim, &rc, &rerr);
+    if (!w->replay) {
+        g_autofree char *where = sim_json_doc_where(doc, "trace");
+        g_set_error(err, rerr->domain, rerr->code, "%s: %s", where, rerr->message);
+        g_error_free(rerr);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 World *world_build(Sim *sim, SimJsonDoc *doc, GError **err)
 {
     const cJSON *root = sim_json_doc_root(doc);
@@ -615,6 +697,8 @@ World *world_build(Sim *sim, SimJsonDoc *doc, GError **err)
         return input_error(err, doc, "policy", "unknown policy '%s'", w->policy_name), NULL;
     const cJSON *params = jget(jget(root, "policy_params"), w->policy->name);
 
+    if (jget(root, "trace"))
+        return build_replay(w, doc, root, params, err) ? g_steal_pointer(&w) : NULL;
     if (!build_hosts(w, doc, root, params, err) || !build_vms(w, doc, root, err) ||
         !build_migrations(w, doc, root, err) || !build_resizes(w, doc, root, err))
         return NULL;
@@ -629,6 +713,7 @@ void world_free(World *w)
      * back to them while they exist. */
     for (guint i = 0; w->hosts && i < w->hosts->len; i++)
         host_drop_work(w->hosts->pdata[i]);
+    replay_free(w->replay);
     if (w->orders)
         g_ptr_array_free(w->orders, TRUE);
     if (w->resizes)
@@ -874,6 +959,10 @@ static void resize_due(Sim *sim, void *data)
 
 void world_start(World *w)
 {
+    if (w->replay) {
+        replay_start(w->replay);
+        return;
+    }
     for (guint i = 0; i < w->resizes->len; i++) {
         Resize *r = w->resizes->pdata[i];
         if (r->at <= w->duration)
@@ -896,9 +985,18 @@ void world_start(World *w)
     sim_at(w->sim, sim_now(w->sim), sample, w);
 }
 
+gboolean world_ok(const World *w, GError **err)
+{
+    return !w->replay || replay_ok(w->replay, err);
+}
+
 void world_finish(World *w)
 {
     Sim *sim = w->sim;
+    if (w->replay) {
+        replay_finish(w->replay);
+        return;
+    }
     double load = 0.0, secondary = 0.0;
     for (guint i = 0; i < w->hosts->len; i++) {
         Host *h = w->hosts->pdata[i];
@@ -980,6 +1078,8 @@ void world_write_iozone_report(const World *w, FILE *fp)
 
 void world_print_summary(const World *w, FILE *fp)
 {
+    if (w->replay)
+        replay_print_summary(w->replay, fp);
     for (guint i = 0; i < w->hosts->len; i++) {
         const Host *h = w->hosts->pdata[i];
         double main_busy = host_main_busy_ns(h);

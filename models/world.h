@@ -27,6 +27,9 @@ SimTime world_duration(const World *w);
 
 /* Schedules the scenario's operations and periodic samples. */
 void world_start(World *w);
+/* FALSE with the error when the run stopped on bad input it read as it went
+ * (a trace scenario's malformed row); call after sim_run. */
+gboolean world_ok(const World *w, GError **err);
 /* Writes the final metrics into the Sim (call once, after the run). */
 void world_finish(World *w);
 

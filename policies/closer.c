@@ -206,6 +206,19 @@ static void closer_tick(Host *h)
     }
 }
 
+/* Algorithm 2 at rate level: T0, T1 and T2 other than shutdown and
+ * migration in the main container, paid by dom0; everything done for a guest
+ * (its I/O, received packets, its shutdown and migration) on its own socket,
+ * paid by the guest. */
+static void closer_place_rate(const PolicyDom0Size *dom0, Dom0WorkKind kind,
+                              PolicyRatePlacement *out)
+{
+    (void)dom0;
+    gboolean for_guest = kind != DOM0_WORK_OWN;
+    out->on_guest_socket = for_guest;
+    out->guest_pays = for_guest;
+}
+
 const PolicyOps policy_closer_ops = {
     .name = "closer",
     .description = "the thesis's design: static main container for T0-T2, per-socket "
@@ -214,6 +227,7 @@ const PolicyOps policy_closer_ops = {
     .validate = closer_validate,
     .size_dom0 = closer_size,
     .place = closer_place,
+    .place_rate = closer_place_rate,
     .guest_started = closer_started,
     .guest_stopped = closer_stopped,
     .tick = closer_tick,

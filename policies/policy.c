@@ -8,12 +8,14 @@
 extern const PolicyOps policy_native_ops;
 extern const PolicyOps policy_oracle_static_ops;
 extern const PolicyOps policy_closer_ops;
+extern const PolicyOps policy_static_socket_ops;
 
 /* Registration order is the order --list-policies prints. */
 static const PolicyOps *const registry[] = {
     &policy_native_ops,
     &policy_oracle_static_ops,
     &policy_closer_ops,
+    &policy_static_socket_ops,
 };
 
 const PolicyOps *const *policy_all(size_t *n)

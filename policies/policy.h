@@ -57,6 +57,15 @@ typedef struct {
     struct Domain *payer; /* whose CPU account pays (NULL: dom0) */
 } PolicyPlacement;
 
+/* Where a kind of dom0 work runs in a rate-level replay (models/replay.h),
+ * where there are no vCPUs to pick, only containers: the main container, or
+ * resources on the socket of the guest it is for (closer's secondary
+ * containers), and whether the guest pays for it. */
+typedef struct {
+    gboolean on_guest_socket; /* FALSE: the main container */
+    gboolean guest_pays;      /* FALSE: dom0 pays */
+} PolicyRatePlacement;
+
 typedef struct PolicyOps {
     const char *name;
     const char *description; /* one line, for --list-policies */
@@ -68,6 +77,9 @@ typedef struct PolicyOps {
     void (*size_dom0)(const cJSON *params, const PolicyHostInfo *host, PolicyDom0Size *out);
     /* Where a piece of dom0 work runs and who pays. */
     void (*place)(struct Host *h, const PolicyWork *w, PolicyPlacement *out);
+    /* Rate-level placement of a kind of work (NULL: everything in the main
+     * container, paid by dom0). */
+    void (*place_rate)(const PolicyDom0Size *dom0, Dom0WorkKind kind, PolicyRatePlacement *out);
     /* A guest starts on / leaves the host. */
     void (*guest_started)(struct Host *h, struct Domain *guest);
     void (*guest_stopped)(struct Host *h, struct Domain *guest);
@@ -99,6 +111,14 @@ static inline void policy_place(const PolicyOps *p, struct Host *h, const Policy
 {
     *out = (PolicyPlacement){0};
     p->place(h, w, out);
+}
+
+static inline void policy_place_rate(const PolicyOps *p, const PolicyDom0Size *dom0,
+                                     Dom0WorkKind kind, PolicyRatePlacement *out)
+{
+    *out = (PolicyRatePlacement){0};
+    if (p->place_rate)
+        p->place_rate(dom0, kind, out);
 }
 
 /* A `validate` for policies whose only cross-check is that their "socket"

@@ -210,6 +210,8 @@ static int run(Options *o, int argc, char **argv, GError **err)
 
     world_start(w);
     sim_run(sim, world_duration(w));
+    if (!world_ok(w, err))
+        return 1;
     world_finish(w);
     double wall_s = (double)(g_get_monotonic_time() - wall_start) / 1e6;
     if (show_progress) {

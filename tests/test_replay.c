@@ -1,0 +1,425 @@
+/* Unit tests for the rate-level trace replay (models/replay.h): hand-made
+ * traces whose dom0 figures are worked out by hand below. */
+#include "tests/check_main.h"
+#include "tests/tmp_tree.h"
+#include <check.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "models/replay.h"
+#include "sim/sim_error.h"
+
+static char *tmpdir;
+
+static void setup(void)
+{
+    tmpdir = tmp_tree_new("replay");
+}
+
+static void teardown(void)
+{
+    tmp_tree_remove(tmpdir);
+    g_free(tmpdir);
+}
+
+static void write_table(const char *table, const char *text)
+{
+    g_autofree char *dir = g_build_filename(tmpdir, table, NULL);
+    g_mkdir_with_parents(dir, 0755);
+    g_autofree char *path = g_build_filename(dir, "part-00000-of-00001.csv", NULL);
+    ck_assert(g_file_set_contents(path, text, -1, NULL));
+}
+
+/* A task_usage row: start and end in s, CPU rate, disk I/O time. */
+static char *usage_row(double start_s, double end_s, int job, int machine, double cpu, double io)
+{
+    return g_strdup_printf("%.0f,%.0f,%d,0,%d,%g,0.01,,,,,%g,,,,,,,,\n", start_s * 1e6, end_s * 1e6,
+                           job, machine, cpu, io);
+}
+
+/* One machine of half the template (2 sockets x 4 cores, 16 GiB each); job
+ * 10 asks for 2 cores and 4 GiB, runs from before the window and finishes
+ * at 1600 s; it uses 1 core and 0.2 s/s of disk over [600, 900) s, 0.5 core
+ * and 0.4 s/s over [900, 1200) s, and nothing measured after. */
+static void basic_trace(const char *schedule_time_s)
+{
+    write_table("machine_events", "0,1,0,,0.5,0.5\n");
+    g_autofree char *ev = g_strdup_printf("%s,,10,0,1,1,u,0,0,0.125,0.0625,0,0\n"
+                                          "1600000000,,10,0,1,4,u,0,0,,,,\n",
+                                          schedule_time_s);
+    write_table("task_events", ev);
+    g_autofree char *u1 = usage_row(600, 900, 10, 1, 0.0625, 0.2);
+    g_autofree char *u2 = usage_row(900, 1200, 10, 1, 0.03125, 0.4);
+    g_autofree char *u = g_strconcat(u1, u2, NULL);
+    write_table("task_usage", u);
+}
+
+typedef struct {
+    HostConfig host;
+    ReplayConfig rc;
+    cJSON *params;
+} Setup;
+
+static void setup_config(Setup *s, const char *policy, const char *params_json)
+{
+    memset(s, 0, sizeof *s);
+    s->host.numa.sockets = 2;
+    s->host.numa.cores_per_socket = 8;
+    s->host.numa.memory_per_node = UINT64_C(32768) << 20;
+    s->host.numa.remote_latency_factor = 1.6;
+    s->host.numa.remote_bandwidth_factor = 0.5;
+    s->host.dom0_base_used = UINT64_C(500) << 20;
+    s->host.backend_mem_per_guest = UINT64_C(4) << 20;
+    s->params = cJSON_Parse(params_json);
+    ck_assert_ptr_nonnull(s->params);
+    s->rc = (ReplayConfig){
+        .template_host = &s->host,
+        .policy = policy_find(policy),
+        .policy_params = s->params,
+        .socket_algo = PLACEMENT_WORST_FIT,
+        .dir = tmpdir,
+        .start_us = 600000000,
+        .duration = 1200 * SIM_S,
+        .intercept_cores = 0.01,
+        .per_cpu_core = 0.1,
+        .per_disk_io = 0.5,
+        .memory_bound_fraction = 0.5,
+        .smallest_cpu = 0.0625,       /* 1 core */
+        .smallest_memory = 0.0078125, /* 512 MiB */
+        .sample_interval = 300 * SIM_S,
+    };
+    ck_assert_ptr_nonnull(s->rc.policy);
+}
+
+static const char *native_params = "{\"vcpus\":2,\"memory_mb\":2048,\"socket\":0,\"pinned\":true}";
+static const char *closer_params =
+    "{\"preset\":\"openstack\",\"main_socket\":0,\"epsilon_mb\":4.125,\"io_step_rps\":1000,"
+    "\"balloon_step_mb\":16}";
+
+static void run(Setup *s, ReplayFigures *f, Sim **sim_out)
+{
+    Sim *sim = sim_new(1);
+    GError *err = NULL;
+    Replay *r = replay_new(sim, &s->rc, &err);
+    ck_assert_msg(r != NULL, "replay_new: %s", err ? err->message : "?");
+    replay_start(r);
+    sim_run(sim, s->rc.duration);
+    ck_assert_msg(replay_ok(r, &err), "replay: %s", err ? err->message : "?");
+    replay_finish(r);
+    replay_integrals(r, f);
+    replay_free(r);
+    if (sim_out)
+        *sim_out = sim;
+    else
+        sim_free(sim);
+}
+
+#define EPS 1e-6
+
+/* Native, dom0 on socket 0, the task on socket 1 (worst fit: socket 0
+ * lost 2 cores and 2 GiB to dom0): every core of its dom0 work costs
+ * 1 + 0.5 x (1.6 - 1) = 1.3.  d = 0.21, 0.26, then the intercept 0.01
+ * until the task ends at 1000 s. */
+START_TEST(test_native_closed_form)
+{
+    basic_trace("0");
+    Setup s;
+    setup_config(&s, "native", native_params);
+    ReplayFigures f;
+    Sim *sim;
+    run(&s, &f, &sim);
+    double work = 0.21 * 300 + 0.26 * 300 + 0.01 * 400; /* 145 core-seconds */
+    ck_assert_double_eq_tol(f.capacity_cores, 2.0 * 1200, EPS);
+    ck_assert_double_eq_tol(f.demand_cores, 1.3 * work, EPS);
+    ck_assert_double_eq_tol(f.unused_cores, 2400 - 1.3 * work, EPS);
+    ck_assert_double_eq_tol(f.guest_io_demand, work, EPS);
+    ck_assert_double_eq_tol(f.guest_io_served, work, EPS);
+    ck_assert_double_eq_tol(f.guest_paid_cores, 0.0, EPS);
+    ck_assert_double_eq_tol(f.guest_cpu_cores, 1.0 * 300 + 0.5 * 300, EPS);
+    ck_assert_double_eq_tol(f.tasks, 1000, EPS);
+    ck_assert_double_eq_tol(f.memory_mb, 2048.0 * 1200, EPS);
+    ck_assert_double_eq_tol(f.memory_used_mb, 504.0 * 1000 + 500.0 * 200, EPS);
+    ck_assert_double_eq_tol(f.unused_memory_mb, 2048.0 * 1200 - 604000, EPS);
+    /* One smallest task (1 core) fits beside the work, two once it ends. */
+    ck_assert_double_eq_tol(f.smallest_tasks, 1.0 * 1000 + 2.0 * 200, EPS);
+    ck_assert_double_eq_tol(f.saturated_hosts, 0.0, EPS);
+    double v;
+    ck_assert(sim_metric_get(sim, "dom0.unused_cores", &v));
+    ck_assert_double_eq_tol(v, (2400 - 1.3 * work) / 1200, EPS);
+    ck_assert(sim_metric_get(sim, "trace.usage_rows", &v));
+    ck_assert_double_eq(v, 2);
+    ck_assert(sim_metric_get(sim, "trace.tasks_ended", &v));
+    ck_assert_double_eq(v, 1);
+    sim_free(sim);
+}
+END_TEST
+
+/* With dom0 on the task's socket the work costs what the relation says:
+ * first fit keeps the task on socket 0, beside dom0's 2 cores. */
+START_TEST(test_local_dom0_costs_reference)
+{
+    basic_trace("0");
+    Setup s;
+    setup_config(&s, "native", native_params);
+    s.rc.socket_algo = PLACEMENT_FIRST_FIT;
+    ReplayFigures f;
+    run(&s, &f, NULL);
+    ck_assert_double_eq_tol(f.demand_cores, 145, EPS);
+    /* dom0 on socket 1 instead: first fit still picks socket 0, remote. */
+    setup_config(&s, "native", "{\"vcpus\":2,\"memory_mb\":2048,\"socket\":1,\"pinned\":true}");
+    s.rc.socket_algo = PLACEMENT_FIRST_FIT;
+    run(&s, &f, NULL);
+    ck_assert_double_eq_tol(f.demand_cores, 1.3 * 145, EPS);
+}
+END_TEST
+
+/* closer: the guest's work runs on its own socket, paid by it, at
+ * reference cost; the main container only keeps its own (here nothing). */
+START_TEST(test_closer_bills_guest)
+{
+    basic_trace("0");
+    Setup s;
+    setup_config(&s, "closer", closer_params);
+    ReplayFigures f;
+    run(&s, &f, NULL);
+    ck_assert_double_eq_tol(f.guest_paid_cores, 145, EPS);
+    ck_assert_double_eq_tol(f.guest_io_served, 145, EPS);
+    ck_assert_double_eq_tol(f.demand_cores, 0.0, EPS);
+    ck_assert_double_eq_tol(f.unused_cores, 2400, EPS);
+    /* Back-end state lives in the secondary containers, lent by guests. */
+    ck_assert_double_eq_tol(f.memory_used_mb, 500.0 * 1200, EPS);
+}
+END_TEST
+
+/* static-socket: dom0 is one socket of the scaled machine: 4 cores and
+ * 16 GiB; the task can only go to the other socket. */
+START_TEST(test_static_socket_size)
+{
+    basic_trace("0");
+    Setup s;
+    setup_config(&s, "static-socket", "{\"socket\":0}");
+    ReplayFigures f;
+    run(&s, &f, NULL);
+    ck_assert_double_eq_tol(f.capacity_cores, 4.0 * 1200, EPS);
+    ck_assert_double_eq_tol(f.memory_mb, 16384.0 * 1200, EPS);
+    ck_assert_double_eq_tol(f.demand_cores, 1.3 * 145, EPS);
+}
+END_TEST
+
+/* An undersized dom0: 1 vCPU and disk work 10 cores per s/s.  Demand is
+ * 2.11 x 1.3 and 4.06 x 1.3 cores in the first two periods: saturated, the
+ * guest's work is served at 1 / demand. */
+START_TEST(test_saturation_slows_guests)
+{
+    basic_trace("0");
+    Setup s;
+    setup_config(&s, "native", "{\"vcpus\":1,\"memory_mb\":2048,\"socket\":0,\"pinned\":true}");
+    s.rc.per_disk_io = 10;
+    ReplayFigures f;
+    run(&s, &f, NULL);
+    double demand = 2.11 * 300 + 4.06 * 300 + 0.01 * 400;
+    ck_assert_double_eq_tol(f.guest_io_demand, demand, EPS);
+    ck_assert_double_eq_tol(f.guest_io_served, 300 / 1.3 + 300 / 1.3 + 0.01 * 400, EPS);
+    ck_assert_double_eq_tol(f.saturated_hosts, 600, EPS);
+    ck_assert_double_eq_tol(f.unused_cores, 1200 - 600 - 0.013 * 400, EPS);
+}
+END_TEST
+
+static void set_life_costs(Setup *s)
+{
+    s->host.life.create_fixed_ns = 2e9;
+    s->host.life.create_ns_per_gb = 1e9;
+    s->host.life.destroy_fixed_ns = 1e9;
+    s->host.life.scrub_ns_per_gb = 0.5e9;
+}
+
+/* A task scheduled inside the window costs a create (2 s + 1 s/GiB, its
+ * 4 GiB remote: x 1.6) and its end a destroy (1 s + 0.5 s/GiB scrub). */
+START_TEST(test_lifecycle_operations)
+{
+    basic_trace("700000000");
+    Setup s;
+    setup_config(&s, "native", native_params);
+    set_life_costs(&s);
+    ReplayFigures f;
+    run(&s, &f, NULL);
+    /* The usage row at 600 s comes before the SCHEDULE at 700 s: the task
+     * starts from its usage (counted), and the SCHEDULE then re-places it
+     * with its request and a create. */
+    double create = 2 + 4 * 1.6, destroy = 1 + 0.5 * 4 * 1.6;
+    double work_before = 0.21 * 100; /* placed from usage: same socket 1 */
+    double work =
+        work_before + 0.01 * 200 /* re-placed: no usage until 900 s */ + 0.26 * 300 + 0.01 * 400;
+    ck_assert_double_eq_tol(f.demand_cores, 1.3 * work + create + destroy, EPS);
+
+    setup_config(&s, "closer", closer_params);
+    set_life_costs(&s);
+    run(&s, &f, NULL);
+    /* closer: the create in the main container (remote from the guest's
+     * memory), the destroy on the guest's socket, paid by it. */
+    ck_assert_double_eq_tol(f.demand_cores, create, EPS);
+    ck_assert_double_eq_tol(f.guest_paid_cores, work + 1 + 0.5 * 4, EPS);
+}
+END_TEST
+
+/* Machines beyond the first N are left out, with their tasks. */
+START_TEST(test_machine_subset)
+{
+    write_table("machine_events", "0,1,0,,0.5,0.5\n0,2,0,,1,1\n0,3,0,,,\n");
+    write_table("task_events", "0,,10,0,2,1,u,0,0,0.1,0.1,0,0\n");
+    g_autofree char *u = usage_row(600, 900, 10, 2, 0.0625, 0.2);
+    write_table("task_usage", u);
+    Setup s;
+    setup_config(&s, "native", native_params);
+    s.rc.max_machines = 1;
+    ReplayFigures f;
+    Sim *sim;
+    run(&s, &f, &sim);
+    double v;
+    ck_assert(sim_metric_get(sim, "trace.machines", &v));
+    ck_assert_double_eq(v, 1);
+    ck_assert(sim_metric_get(sim, "trace.machines_ignored", &v));
+    ck_assert_double_eq(v, 2);
+    ck_assert(sim_metric_get(sim, "trace.rows_unknown_machine", &v));
+    ck_assert_double_eq(v, 2);
+    ck_assert_double_eq_tol(f.tasks, 0, EPS);
+    sim_free(sim);
+
+    /* All machines: the one without a capacity is still left out. */
+    setup_config(&s, "native", native_params);
+    run(&s, &f, &sim);
+    ck_assert(sim_metric_get(sim, "trace.machines", &v));
+    ck_assert_double_eq(v, 2);
+    ck_assert(sim_metric_get(sim, "trace.machines_without_capacity", &v));
+    ck_assert_double_eq(v, 1);
+    ck_assert_double_eq_tol(f.capacity_cores, 2 * 2 * 1200, EPS);
+    sim_free(sim);
+}
+END_TEST
+
+/* A machine removed at 1000 s stops counting. */
+START_TEST(test_machine_remove)
+{
+    basic_trace("0");
+    write_table("machine_events", "0,1,0,,0.5,0.5\n1600000000,1,1,,,\n");
+    Setup s;
+    setup_config(&s, "native", native_params);
+    ReplayFigures f;
+    run(&s, &f, NULL);
+    ck_assert_double_eq_tol(f.capacity_cores, 2.0 * 1000, EPS);
+}
+END_TEST
+
+/* The smallest task is found in task_events when not given. */
+START_TEST(test_smallest_from_trace)
+{
+    basic_trace("0");
+    write_table("task_events", "0,,10,0,1,0,u,0,0,0.125,0.0625,0,0\n"
+                               "0,,10,0,1,1,u,0,0,0.125,0.0625,0,0\n"
+                               "0,,11,0,,0,u,0,0,0.03125,0.25,0,0\n"
+                               "0,,12,0,,0,u,0,0,0,0.001,0,0\n"
+                               "1600000000,,10,0,1,4,u,0,0,,,,\n");
+    Setup s;
+    setup_config(&s, "native", native_params);
+    s.rc.smallest_cpu = s.rc.smallest_memory = NAN;
+    ReplayFigures f;
+    Sim *sim;
+    run(&s, &f, &sim);
+    double v;
+    ck_assert(sim_metric_get(sim, "trace.smallest_task.cpu_cores", &v));
+    ck_assert_double_eq_tol(v, 0.03125 * 16, EPS);
+    ck_assert(sim_metric_get(sim, "trace.smallest_task.memory_mb", &v));
+    ck_assert_double_eq_tol(v, 0.001 * 65536, EPS);
+    sim_free(sim);
+}
+END_TEST
+
+/* A malformed row stops the run with file and line. */
+START_TEST(test_bad_row_stops)
+{
+    basic_trace("0");
+    g_autofree char *u1 = usage_row(600, 900, 10, 1, 0.0625, 0.2);
+    g_autofree char *u = g_strconcat(u1, "900000000,1200000000,10,0\n", NULL);
+    write_table("task_usage", u);
+    Setup s;
+    setup_config(&s, "native", native_params);
+    Sim *sim = sim_new(1);
+    GError *err = NULL;
+    Replay *r = replay_new(sim, &s.rc, &err);
+    ck_assert_ptr_nonnull(r);
+    replay_start(r);
+    sim_run(sim, s.rc.duration);
+    ck_assert(!replay_ok(r, &err));
+    ck_assert_int_eq(err->code, DOM0SIM_ERROR_INPUT);
+    ck_assert_msg(strstr(err->message, "part-00000-of-00001.csv:2") != NULL, "%s", err->message);
+    ck_assert(sim_time_to_s(sim_now(sim)) < 1200);
+    g_error_free(err);
+    replay_free(r);
+    sim_free(sim);
+
+    /* skip_bad_rows: counted, the run goes on. */
+    s.rc.skip_bad_rows = true;
+    ReplayFigures f;
+    run(&s, &f, &sim);
+    double v;
+    ck_assert(sim_metric_get(sim, "trace.skipped_rows", &v));
+    ck_assert_double_eq(v, 1);
+    sim_free(sim);
+}
+END_TEST
+
+START_TEST(test_missing_table)
+{
+    write_table("machine_events", "0,1,0,,0.5,0.5\n");
+    Setup s;
+    setup_config(&s, "native", native_params);
+    Sim *sim = sim_new(1);
+    GError *err = NULL;
+    ck_assert_ptr_null(replay_new(sim, &s.rc, &err));
+    ck_assert_int_eq(err->code, DOM0SIM_ERROR_INPUT);
+    ck_assert_msg(strstr(err->message, "task_events") != NULL, "%s", err->message);
+    g_error_free(err);
+    sim_free(sim);
+}
+END_TEST
+
+/* The same trace twice: identical integrals, bit for bit. */
+START_TEST(test_deterministic)
+{
+    basic_trace("0");
+    Setup s;
+    setup_config(&s, "native", native_params);
+    ReplayFigures a, b;
+    run(&s, &a, NULL);
+    run(&s, &b, NULL);
+    ck_assert(memcmp(&a, &b, sizeof a) == 0);
+}
+END_TEST
+
+static Suite *replay_suite(void)
+{
+    Suite *s = suite_create("replay");
+    TCase *tc = tcase_create("replay");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_native_closed_form);
+    tcase_add_test(tc, test_local_dom0_costs_reference);
+    tcase_add_test(tc, test_closer_bills_guest);
+    tcase_add_test(tc, test_static_socket_size);
+    tcase_add_test(tc, test_saturation_slows_guests);
+    tcase_add_test(tc, test_lifecycle_operations);
+    tcase_add_test(tc, test_machine_subset);
+    tcase_add_test(tc, test_machine_remove);
+    tcase_add_test(tc, test_smallest_from_trace);
+    tcase_add_test(tc, test_bad_row_stops);
+    tcase_add_test(tc, test_missing_table);
+    tcase_add_test(tc, test_deterministic);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return check_run_suite(replay_suite());
+}
