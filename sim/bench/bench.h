@@ -38,5 +38,8 @@ int bench_io(bool quick);
 /* Live migration at the rate level: 1000 guests of 1 GiB migrated one after
  * another over 1 Gb/s (bench_mig.c). */
 int bench_mig(bool quick);
+/* A generated one-day trace of 12,500 machines replayed at rate level, at
+ * three trace lengths (bench_replay.c). */
+int bench_replay(bool quick);
 
 #endif

@@ -1,7 +1,7 @@
 /* dom0sim-bench: the simulator's performance benchmarks.
  *
- * Usage: dom0sim-bench [queue|sched|io|mig]... [--quick]
- *   no name  runs every benchmark (queue, sched, io, then mig);
+ * Usage: dom0sim-bench [queue|sched|io|mig|replay]... [--quick]
+ *   no name  runs every benchmark (queue, sched, io, mig, then replay);
  *   queue    the pending-event set, hold model (bench_hold.c);
  *   sched    the CPU scheduler, 64 pCPUs and 200 busy vCPUs for one
  *            simulated hour, credit and fluid modes (bench_sched.c);
@@ -9,6 +9,8 @@
  *            simulated minutes, native and closer (bench_io.c);
  *   mig      1000 guests of 1 GiB migrated one after another over 1 Gb/s
  *            (bench_mig.c);
+ *   replay   a generated one-day trace of 12,500 machines replayed through
+ *            a dom0 policy, at 6, 12 and 24 hours (bench_replay.c);
  *   --quick  a short smoke run of the same code paths and checks.
  * The exit status is 1 if any benchmark's consistency check fails. */
 #include <stdio.h>
@@ -20,7 +22,7 @@
 
 static int usage(const char *argv0)
 {
-    fprintf(stderr, "usage: %s [queue|sched|io|mig]... [--quick]\n", argv0);
+    fprintf(stderr, "usage: %s [queue|sched|io|mig|replay]... [--quick]\n", argv0);
     return 2;
 }
 
@@ -34,6 +36,7 @@ static const struct {
     {"sched", "CPU scheduler", bench_sched},
     {"io", "split-driver I/O, request level", bench_io},
     {"mig", "live migration, 1000 guests", bench_mig},
+    {"replay", "trace replay, 12,500 machines", bench_replay},
 };
 
 int main(int argc, char **argv)

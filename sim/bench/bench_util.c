@@ -69,6 +69,13 @@ Sim *bench_run_scenario(const char *text, const char *name, BenchRun *out)
     }
     world_start(w);
     sim_run(sim, world_duration(w));
+    if (!world_ok(w, &err)) {
+        fprintf(stderr, "error: %s\n", err->message);
+        g_error_free(err);
+        world_free(w);
+        sim_free(sim);
+        return NULL;
+    }
     world_finish(w);
     out->wall_s = bench_now_s() - t0;
     out->peak_rss_kib = bench_peak_rss_kib();
