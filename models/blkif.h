@@ -115,9 +115,14 @@ void vbd_submit_garbage(Vbd *v, BlkGarbage kind, Vcpu *issuer);
  * complete on the dom0 side; nothing is reported to the guest any more. */
 void vbd_disconnect(Vbd *v);
 
+/* Time the host's disk spent serving this device's ops so far (from the
+ * start of service to completion, per op, so ops served in parallel each
+ * count): the Google trace's "disk I/O time".  0 for NULL. */
+SimTime vbd_disk_service_ns(const Vbd *v);
+
 /* Writes `<vm>.blk.*` metrics: requests, error responses by reason,
  * notifications sent and suppressed each way, ring-full stalls, peak ring
- * occupancy, grant refusals. */
+ * occupancy, grant refusals, disk service time (disk_io_s). */
 void vbd_finish(Vbd *v);
 
 #endif

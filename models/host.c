@@ -562,6 +562,14 @@ void host_finish(Host *h)
         sim_metric_setf(sim, g->dom0_work_ns / 1e9, "%s.cpu.dom0_work_s", g->name);
         sim_metric_setf(sim, (double)sched_dom_busy(g->sd) / 1e9, "%s.cpu.busy_s", g->name);
         sim_metric_setf(sim, (double)(g->mem_lent >> 20), "%s.memory.lent_to_dom0_mb", g->name);
+        /* Rates over the simulated time, the units of a Google task_usage
+         * row: summed over the hosts the guest lived on. */
+        if (elapsed > 0) {
+            sim_metric_addf(sim, (double)sched_dom_busy(g->sd) / elapsed, "%s.cpu.cores", g->name);
+            sim_metric_addf(sim, g->dom0_work_ns / elapsed, "%s.cpu.dom0_work_cores", g->name);
+            sim_metric_addf(sim, (double)vbd_disk_service_ns(g->vbd) / elapsed,
+                            "%s.blk.disk_io_time", g->name);
+        }
         vbd_finish(g->vbd);
         vif_finish(g->vif);
     }

@@ -16,6 +16,7 @@ typedef enum {
     WL_IOZONE,
     WL_BLK_GARBAGE,
     WL_WEB,
+    WL_BLK_RANDOM,
 } WlKind;
 
 /* The malformed requests a blk-garbage guest cycles through. */
@@ -37,6 +38,8 @@ struct Workload {
     double rate_per_s;
     double service_ns;
     double mem_fraction;
+    uint64_t record_bytes; /* blk-random */
+    double read_fraction;  /* blk-random */
     gsl_rng *rng;
 
     Iozone *iozone;
@@ -49,7 +52,9 @@ struct Workload {
     SimEventId next_arrival;
 
     SimTally response; /* seconds, completed requests */
-    uint64_t issued, completed, dropped;
+    uint64_t issued, completed, dropped, errors;
+    GHashTable *live; /* blk-random: BlkRecord * in flight, freed with the workload */
+    uint64_t gen;     /* blk-random: bumped at every detach, stale completions ignored */
     SimTime attached_at;
     SimTime active_ns; /* time attached to some domain */
 };
@@ -58,6 +63,12 @@ typedef struct {
     Workload *wl;
     WorkItem item;
 } IoRequest;
+
+typedef struct {
+    Workload *wl;
+    uint64_t gen;
+    SimTime issued;
+} BlkRecord;
 
 Workload *workload_new(Sim *sim, const char *vm, const cJSON *spec)
 {
@@ -87,6 +98,14 @@ Workload *workload_new(Sim *sim, const char *vm, const cJSON *spec)
     } else if (strcmp(type, "web") == 0) {
         w->kind = WL_WEB;
         w->web = web_new(sim, vm, spec);
+    } else if (strcmp(type, "blk-random") == 0) {
+        w->kind = WL_BLK_RANDOM;
+        w->rate_per_s = jget_num(spec, "rate_per_s");
+        w->record_bytes = (uint64_t)(jget_num(spec, "record_kb") * 1024.0);
+        w->read_fraction = jget_num(spec, "read_fraction");
+        w->live = g_hash_table_new_full(g_direct_hash, g_direct_equal, g_free, NULL);
+        g_autofree char *stream = g_strdup_printf("%s.workload", vm);
+        w->rng = sim_rng(sim, stream);
     } else if (strcmp(type, "blk-garbage") == 0) {
         w->kind = WL_BLK_GARBAGE;
         w->rate_per_s = jget_num(spec, "rate_per_s");
@@ -112,6 +131,8 @@ void workload_free(Workload *w)
         return;
     iozone_free(w->iozone);
     web_free(w->web);
+    if (w->live)
+        g_hash_table_destroy(w->live);
     g_free(w->vm);
     g_free(w);
 }
@@ -137,6 +158,23 @@ static void request_done(WorkItem *item, void *data)
 
 static void arrival(Sim *sim, void *data);
 
+static void blk_record_done(void *data, bool ok)
+{
+    BlkRecord *r = data;
+    Workload *w = r->wl;
+    bool current = r->gen == w->gen && w->dom;
+    SimTime issued = r->issued;
+    g_hash_table_remove(w->live, r);
+    if (!current)
+        return;
+    if (ok) {
+        w->completed++;
+        sim_tally_add(&w->response, sim_time_to_s(sim_now(w->sim) - issued));
+    } else {
+        w->errors++;
+    }
+}
+
 static void schedule_arrival(Workload *w)
 {
     if (w->rate_per_s <= 0.0)
@@ -160,6 +198,22 @@ static void arrival(Sim *sim, void *data)
             w->next_garbage = (w->next_garbage + 1) % w->n_garbage;
             w->issued++;
         }
+        schedule_arrival(w);
+        return;
+    }
+    if (w->kind == WL_BLK_RANDOM) {
+        /* An open source of direct I/O at random offsets: the record is
+         * issued whatever the state of the earlier ones, so the rate is
+         * the guest's, not the device's. */
+        Vcpu *v = g->vcpus->pdata[gsl_rng_uniform_int(w->rng, g->vcpus->len)];
+        bool write = gsl_rng_uniform(w->rng) >= w->read_fraction;
+        BlkRecord *r = g_new0(BlkRecord, 1);
+        r->wl = w;
+        r->gen = w->gen;
+        r->issued = sim_now(w->sim);
+        g_hash_table_add(w->live, r);
+        w->issued++;
+        vbd_submit(g->vbd, w->record_bytes, write, false, v, blk_record_done, r);
         schedule_arrival(w);
         return;
     }
@@ -202,7 +256,8 @@ void workload_attach(Workload *w, Host *h, Domain *g)
             hog->done = hog_done;
             vcpu_submit(g->vcpus->pdata[i], hog);
         }
-    } else if (w->kind == WL_IO_SYNTHETIC || w->kind == WL_BLK_GARBAGE) {
+    } else if (w->kind == WL_IO_SYNTHETIC || w->kind == WL_BLK_GARBAGE ||
+               w->kind == WL_BLK_RANDOM) {
         schedule_arrival(w);
     } else if (w->kind == WL_IOZONE) {
         iozone_attach(w->iozone, h, g);
@@ -223,6 +278,7 @@ void workload_detach(Workload *w)
         iozone_detach(w->iozone);
     if (w->web)
         web_detach(w->web);
+    w->gen++;
     w->active_ns += sim_now(w->sim) - w->attached_at;
     w->dom = NULL;
     w->host = NULL;
@@ -241,12 +297,15 @@ void workload_finish(Workload *w)
         web_finish(w->web);
     if (w->kind == WL_BLK_GARBAGE)
         sim_metric_setf(w->sim, (double)w->issued, "%s.garbage.sent", w->vm);
-    if (w->kind != WL_IO_SYNTHETIC)
+    if (w->kind != WL_IO_SYNTHETIC && w->kind != WL_BLK_RANDOM)
         return;
     SimTime active = w->active_ns + (w->dom ? sim_now(w->sim) - w->attached_at : 0);
     sim_metric_setf(w->sim, (double)w->issued, "%s.io.requests", w->vm);
     sim_metric_setf(w->sim, (double)w->completed, "%s.io.completed", w->vm);
-    sim_metric_setf(w->sim, (double)w->dropped, "%s.io.dropped", w->vm);
+    if (w->kind == WL_BLK_RANDOM)
+        sim_metric_setf(w->sim, (double)w->errors, "%s.io.errors", w->vm);
+    else
+        sim_metric_setf(w->sim, (double)w->dropped, "%s.io.dropped", w->vm);
     sim_metric_setf(w->sim, active > 0 ? (double)w->completed / sim_time_to_s(active) : 0.0,
                     "%s.io.throughput_rps", w->vm);
     sim_metric_setf(w->sim, w->response.n ? w->response.mean : 0.0, "%s.io.response_mean_s", w->vm);

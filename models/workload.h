@@ -12,6 +12,9 @@
  *                 (models/iozone.h).
  * web:            a web server behind the guest's virtual network interface
  *                 (models/web.h).
+ * blk-random:     block I/O at a rate: Poisson records of record_kb at
+ *                 random offsets, reads with probability read_fraction,
+ *                 through the guest's virtual block device, open loop.
  * blk-garbage:    a hostile guest: Poisson malformed block requests (bad
  *                 grant refs, too many segments, bad operations, bogus ids).
  *

@@ -1,10 +1,12 @@
-/* dom0sim-trace: generate and inspect Google clusterdata-2011-2 traces. */
+/* dom0sim-trace: generate and inspect Google clusterdata-2011-2 traces, and fit
+ * the dom0 CPU a guest causes on its resource use (sim/fit.h). */
 #include <glib.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/fit.h"
 #include "sim/gtrace.h"
 #include "sim/gtrace_gen.h"
 #include "sim/gtrace_stats.h"
@@ -24,6 +26,9 @@ static const char *const top_help =
     "  stats  [--skip-bad-rows] [--table NAME] PATH...\n"
     "         read a trace (its root directory, table directories or shard\n"
     "         files) and print its counts as JSON\n"
+    "  fit    FILE.csv\n"
+    "         fit dom0_cores = intercept + per_cpu_core * guest_cpu_cores\n"
+    "         + per_disk_io * disk_io_time by least squares; prints JSON\n"
     "\n"
     "'" PROG " COMMAND --help' describes a command's options.\n"
     "Exit status: 0 ok, 2 bad usage or bad input (named by file and line), 1 other.\n";
@@ -240,10 +245,43 @@ static int cmd_stats(int argc, char **argv, GError **err)
     return status;
 }
 
+static int cmd_fit(int argc, char **argv, GError **err)
+{
+    g_auto(GStrv) paths = NULL;
+    GOptionEntry entries[] = {
+        {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &paths, NULL, NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL},
+    };
+    g_autoptr(GOptionContext) ctx =
+        g_option_context_new("FILE.csv - fit dom0 CPU on a guest's CPU and disk I/O time");
+    g_option_context_set_summary(
+        ctx, "FILE.csv has a header row naming its columns; " FIT_COL_CPU " (cores),\n" FIT_COL_DISK
+             " (s of disk service per s) and " FIT_COL_DOM0 " (cores) are required, others\n"
+             "are ignored.  Fits\n"
+             "  dom0_cores = intercept + per_cpu_core * guest_cpu_cores + per_disk_io * "
+             "disk_io_time\n"
+             "by ordinary least squares (GSL) and prints the coefficients, their standard\n"
+             "errors, R^2, the number of rows and the residual RMS as JSON.  A bad row,\n"
+             "fewer than 4 rows or a singular design exits 2 naming the file (and line).");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!parse_options(ctx, &argc, &argv, err))
+        return 2;
+    if (!paths || !paths[0] || paths[1]) {
+        g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_USAGE, "fit: expected exactly one FILE.csv");
+        return 2;
+    }
+    FitResult r;
+    if (!fit_csv_file(paths[0], &r, err))
+        return dom0sim_error_exit_status(*err);
+    g_autofree char *json = fit_result_to_json(&r);
+    fputs(json, stdout);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, PROG ": expected a command, gen or stats (see --help)\n");
+        fprintf(stderr, PROG ": expected a command, gen, stats or fit (see --help)\n");
         return 2;
     }
     const char *cmd = argv[1];
@@ -268,8 +306,11 @@ int main(int argc, char **argv)
         status = cmd_gen(sub_argc, sub_argv, &err);
     } else if (strcmp(cmd, "stats") == 0) {
         status = cmd_stats(sub_argc, sub_argv, &err);
+    } else if (strcmp(cmd, "fit") == 0) {
+        status = cmd_fit(sub_argc, sub_argv, &err);
     } else {
-        fprintf(stderr, PROG ": unknown command '%s' (expected gen or stats; see --help)\n", cmd);
+        fprintf(stderr, PROG ": unknown command '%s' (expected gen, stats or fit; see --help)\n",
+                cmd);
         return 2;
     }
     if (err) {
