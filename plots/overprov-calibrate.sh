@@ -5,7 +5,7 @@
 #   plots/overprov-calibrate.sh OUTDIR
 #
 # Runs scenarios/overprov-calibration.json (dom0 static on socket 0, the
-# guests on socket 1) over a grid of web request rates x block I/O rates,
+# guests beside it, so costs are those of local memory) over a grid of web request rates x block I/O rates,
 # and runs where a CPU-bound guest alone uses the CPU.  One row per run: the
 # guests' CPU in cores, their disk I/O time (s of device service per s) and
 # the dom0 CPU done on their behalf (cores), each summed over the run's

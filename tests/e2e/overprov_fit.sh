@@ -34,12 +34,12 @@ b0=$(json "$C" intercept)
 b1=$(json "$C" per_cpu_core)
 b2=$(json "$C" per_disk_io)
 r2=$(json "$C" r2)
-# Per web request: 100 us of handler + netfront in the guest, about 12 us
-# of netback and bridge in dom0 (remote socket), so about 0.11 dom0 core per
+# Per web request: 100 us of handler + netfront in the guest, about 8 us of
+# netback and bridge in dom0 (local memory), so about 0.076 dom0 core per
 # guest core; per 4 KiB random record on NVMe (70% reads): 12 us of blkback
-# x 1.3 for remote memory over 29 us of device service, about 0.53.
-holds "b > 0.08 && b < 0.15" "per_cpu_core in the web mix's range" "b=$b1"
-holds "b > 0.4 && b < 0.7" "per_disk_io in the NVMe range" "b=$b2"
+# over 29 us of device service, about 0.41.
+holds "b > 0.05 && b < 0.1" "per_cpu_core in the web mix's range" "b=$b1"
+holds "b > 0.3 && b < 0.5" "per_disk_io in the NVMe range" "b=$b2"
 holds "b > -0.005 && b < 0.005" "intercept near 0: an idle guest causes no dom0 work" "b=$b0"
 holds "r > 0.999" "the grid is linear in its two rates" "r=$r2"
 rows=$(tail -n +2 "$WORK/cal/calibration.csv" | wc -l)
