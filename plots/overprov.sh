@@ -18,7 +18,8 @@
 # Usage: plots/overprov.sh [--out DIR] [--trace DIR] [--machines N] [--days D]
 #                          [--seed S] [--skip-bad-rows]
 # Defaults: --out results/overprov-study, a generated trace of 1000
-# machines x 1 day, seed 1.
+# machines x 1 day, seed 1.  Environment: DOM0SIM and DOM0SIM_TRACE name
+# the binaries (default: build/).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=results/overprov-study
@@ -36,15 +37,16 @@ while [ $# -gt 0 ]; do
     --days) DAYS=${2:?}; shift 2 ;;
     --seed) SEED=${2:?}; shift 2 ;;
     --skip-bad-rows) SKIP=true; shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
 [[ "$MACHINES" =~ ^[1-9][0-9]*$ ]] || die "--machines $MACHINES: expected a positive integer"
 [[ "$DAYS" =~ ^[0-9]*\.?[0-9]+$ ]] || die "--days $DAYS: expected a positive number"
-BIN="$ROOT/build/dom0sim"
-TRACEBIN="$ROOT/build/dom0sim-trace"
+BIN=${DOM0SIM:-$ROOT/build/dom0sim}
+TRACEBIN=${DOM0SIM_TRACE:-$(dirname "$BIN")/dom0sim-trace}
 [ -x "$BIN" ] && [ -x "$TRACEBIN" ] || die "build dom0sim first (README: ./setup.sh)"
+export DOM0SIM="$BIN" DOM0SIM_TRACE="$TRACEBIN"
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
