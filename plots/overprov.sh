@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
     --days) DAYS=${2:?}; shift 2 ;;
     --seed) SEED=${2:?}; shift 2 ;;
     --skip-bad-rows) SKIP=true; shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
