@@ -44,6 +44,7 @@ struct RHost {
     uint64_t cap[MAX_SOCKETS * DIMS];
     uint64_t used[MAX_SOCKETS * DIMS];
     int nf_open; /* next fit's open socket */
+    bool dirty;  /* changed since last evaluated */
     int n_tasks;
     int n_backends_main; /* guests whose back ends the main container holds */
     double main_io;      /* guest work in the main container, NUMA-weighted */
@@ -90,6 +91,8 @@ struct Replay {
     GHashTable *host_by_id; /* machine id -> RHost */
     GHashTable *tasks;      /* TaskKey -> RTask (owned) */
     GHashTable *expiries;   /* end_us -> Expiry */
+    Expiry *last_expiry;    /* the one the previous usage row joined */
+    GPtrArray *dirty;       /* RHost * changed at this instant */
     int64_t end_us;         /* trace time of the horizon */
 
     Fig sum;  /* now */
@@ -168,14 +171,35 @@ static void advance(Replay *r)
     r->last_t = now;
 }
 
-/* Re-evaluates h after a change (at the current time, already advanced). */
-static void host_update(Replay *r, RHost *h)
+/* Re-evaluates h now. */
+static void host_eval_now(Replay *r, RHost *h)
 {
     Fig f;
     host_eval(r, h, &f);
     fig_axpy(&r->sum, -1.0, &h->last);
     fig_axpy(&r->sum, 1.0, &f);
     h->last = f;
+    h->dirty = false;
+}
+
+/* Notes a change to h at the current time (already advanced); the host is
+ * re-evaluated once, by flush(), however many rows change it at this
+ * instant. */
+static void host_update(Replay *r, RHost *h)
+{
+    if (!h->dirty) {
+        h->dirty = true;
+        g_ptr_array_add(r->dirty, h);
+    }
+}
+
+/* Re-evaluates the hosts changed at this instant; every handler calls it
+ * before returning, so the sums are current when time next advances. */
+static void flush(Replay *r)
+{
+    for (guint i = 0; i < r->dirty->len; i++)
+        host_eval_now(r, r->dirty->pdata[i]);
+    g_ptr_array_set_size(r->dirty, 0);
 }
 
 /* ---- hosts ------------------------------------------------------------- */
@@ -275,6 +299,7 @@ static void op_done(Sim *sim, void *data)
     else
         op->host->ops_sec = MAX(0.0, op->host->ops_sec - op->cores);
     host_update(r, op->host);
+    flush(r);
     g_free(op);
 }
 
@@ -522,6 +547,9 @@ static void expire(Sim *sim, void *data)
         task_account(r, t, 1.0);
         host_update(r, t->host);
     }
+    flush(r);
+    if (r->last_expiry == x)
+        r->last_expiry = NULL;
     g_hash_table_remove(r->expiries, &x->end_us);
 }
 
@@ -568,7 +596,9 @@ static void task_usage(Replay *r, const GtraceTaskUsage *u)
     t->usage_end_us = u->end_us;
     if (u->end_us >= r->end_us || u->end_us == GTRACE_TIME_AFTER_WINDOW)
         return;
-    Expiry *x = g_hash_table_lookup(r->expiries, &u->end_us);
+    Expiry *x = r->last_expiry && r->last_expiry->end_us == u->end_us
+                    ? r->last_expiry
+                    : g_hash_table_lookup(r->expiries, &u->end_us);
     if (!x) {
         x = g_new(Expiry, 1);
         *x = (Expiry){
@@ -578,6 +608,7 @@ static void task_usage(Replay *r, const GtraceTaskUsage *u)
         sim_at(r->sim, at, expire, x);
     }
     g_array_append_val(x->keys, k);
+    r->last_expiry = x;
 }
 
 /* ---- reading ----------------------------------------------------------- */
@@ -623,7 +654,7 @@ static void pump(Sim *sim, void *data)
         int64_t t_us;
         int t = next_table(r, &t_us);
         if (t < 0)
-            return;
+            break;
         if (t_us == GTRACE_TIME_AFTER_WINDOW || t_us > r->end_us) {
             /* Everything later lies beyond the horizon. */
             r->rows_after_window += t_us == GTRACE_TIME_AFTER_WINDOW;
@@ -633,7 +664,7 @@ static void pump(Sim *sim, void *data)
         SimTime at = sim_time_of(r, t_us);
         if (at > now) {
             sim_at(sim, at, pump, r);
-            return;
+            break;
         }
         GtraceRow *row = &r->peek[t];
         r->rows[t]++;
@@ -652,9 +683,10 @@ static void pump(Sim *sim, void *data)
         }
         if (!refill(r, t)) {
             sim_stop(sim);
-            return;
+            break;
         }
     }
+    flush(r);
 }
 
 static void sample(Sim *sim, void *data)
@@ -752,6 +784,7 @@ Replay *replay_new(Sim *sim, const ReplayConfig *cfg, GError **err)
     r->host_by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
     r->tasks = g_hash_table_new_full(key_hash, key_equal, NULL, g_free);
     r->expiries = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, expiry_free);
+    r->dirty = g_ptr_array_new();
     if (r->sockets > MAX_SOCKETS) {
         g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT,
                     "a trace replay supports at most %d sockets per host, got %d", MAX_SOCKETS,
@@ -797,6 +830,8 @@ void replay_free(Replay *r)
         g_hash_table_destroy(r->expiries);
     if (r->host_by_id)
         g_hash_table_destroy(r->host_by_id);
+    if (r->dirty)
+        g_ptr_array_free(r->dirty, TRUE);
     if (r->hosts)
         g_ptr_array_free(r->hosts, TRUE);
     numa_free(r->numa);
