@@ -297,6 +297,57 @@ static inline const char *scan_double(const char *p, const char *end, double *ou
     return p;
 }
 
+/* scan_double's common case inside a complete line, where a byte that is
+ * not part of the number always follows (',', '\r' or '\n'), so no bound is
+ * checked: unsigned digits with an optional fraction and exponent, at most
+ * 19 digits in all.  Returns NULL whenever unsure; scan_double decides then. */
+static inline const char *scan_plain_double(const char *p, double *out)
+{
+    const char *q = p;
+    uint64_t mant = 0;
+    unsigned d;
+    while ((d = (unsigned)(unsigned char)*q - '0') <= 9) {
+        mant = mant * 10 + d;
+        q++;
+    }
+    int n_digits = (int)(q - p), exp10 = 0;
+    if (*q == '.') {
+        const char *f = ++q;
+        while ((d = (unsigned)(unsigned char)*q - '0') <= 9) {
+            mant = mant * 10 + d;
+            q++;
+        }
+        exp10 = -(int)(q - f);
+        n_digits += (int)(q - f);
+    }
+    if (n_digits == 0 || n_digits > 19 || mant > (UINT64_C(1) << 53))
+        return NULL;
+    if ((*q | 0x20) == 'e') {
+        q++;
+        bool eneg = *q == '-';
+        if (*q == '-' || *q == '+')
+            q++;
+        const char *e0 = q;
+        int e = 0;
+        while ((d = (unsigned)(unsigned char)*q - '0') <= 9 && q - e0 < 4) {
+            e = e * 10 + (int)d;
+            q++;
+        }
+        if (q == e0 || d <= 9)
+            return NULL;
+        exp10 += eneg ? -e : e;
+    }
+    double v = (double)mant;
+    if (exp10 < 0 && exp10 >= -22)
+        v /= pow10_exact[-exp10];
+    else if (exp10 > 0 && exp10 <= 22)
+        v *= pow10_exact[exp10];
+    else if (exp10 != 0 && mant != 0)
+        return NULL;
+    *out = v;
+    return q;
+}
+
 /* A decimal float filling s[0, len): scan_double, else strtod.  strtod reads
  * past len only if s[len] could continue a number; callers end s with NUL
  * (libcsv's CSV_APPEND_NULL) or with the ',' '\r' or '\n' after a field. */
@@ -687,7 +738,9 @@ static bool fast_row(Shard *s, const char *p, const char *eol)
                 return false;
             set_missing(s, cs, dst);
         } else if (cs->kind == COL_FLOAT) {
-            q = scan_double(p, eol, (double *)dst);
+            q = scan_plain_double(p, (double *)dst);
+            if (!q)
+                q = scan_double(p, eol, (double *)dst);
             if (!q || (q != eol && *q != ',')) {
                 /* Not a plain decimal: strtod decides, on the same text. */
                 for (q = p; q < eol && *q != ','; q++)

@@ -247,6 +247,39 @@ START_TEST(test_floats_match_strtod)
 }
 END_TEST
 
+/* Wider forms and exponents than the trace's, through the quote-free path:
+ * each value is strtod's. */
+START_TEST(test_float_forms_match_strtod)
+{
+    static const char *const fmts[] = {"%.4g", "%.17g", "%.20g", "%.3e", "%.0f", "%.25f", "%E"};
+    GString *csv = g_string_new(NULL);
+    GRand *rand = g_rand_new_with_seed(7);
+    enum { N = 3000 };
+    static double want[N];
+    for (int i = 0; i < N; i++) {
+        double v = g_rand_double(rand) * pow(10.0, g_rand_int_range(rand, -30, 26));
+        char text[128];
+        snprintf(text, sizeof text, fmts[i % G_N_ELEMENTS(fmts)], v);
+        want[i] = strtod(text, NULL);
+        g_string_append_printf(csv, "600000000,900000000,1,%d,2,,%s,,,,,,,,,,,,,%s\n", i, text,
+                               text);
+    }
+    g_rand_free(rand);
+    g_autofree char *p = write_plain("task_usage/forms.csv", csv->str);
+    g_string_free(csv, TRUE);
+    g_autoptr(GtraceReader) r = open1(GTRACE_TASK_USAGE, p, false);
+    GtraceRow row;
+    for (int i = 0; i < N; i++) {
+        next_ok(r, &row);
+        ck_assert_msg(row.task_usage.canonical_memory == want[i] &&
+                          row.task_usage.sampled_cpu == want[i],
+                      "line %d: %.17g, %.17g != strtod's %.17g", i + 1,
+                      row.task_usage.canonical_memory, row.task_usage.sampled_cpu, want[i]);
+    }
+    expect_end(r);
+}
+END_TEST
+
 START_TEST(test_wrong_column_count)
 {
     g_autofree char *p = write_plain("task_events/bad.csv", "0,,1,0,,0,u,0,0,0.1,0.1,0,0\n"
@@ -776,6 +809,7 @@ static Suite *gtrace_suite(void)
     tcase_add_test(tc, test_task_events_quirks);
     tcase_add_test(tc, test_task_usage_quirks);
     tcase_add_test(tc, test_floats_match_strtod);
+    tcase_add_test(tc, test_float_forms_match_strtod);
     tcase_add_test(tc, test_wrong_column_count);
     tcase_add_test(tc, test_too_many_columns);
     tcase_add_test(tc, test_not_a_number);
