@@ -149,8 +149,8 @@ static int generated(const char *tmp, uint64_t machines, double hours, unsigned 
 
 static void header(void)
 {
-    printf("%-10s %6s %11s %9s %8s %12s %8s %9s\n", "trace", "shards", "rows", "gz MB", "wall s",
-           "rows/s", "gz MB/s", "peak MiB");
+    printf("%-10s %6s %11s %9s %8s %12s %8s %9s\n", "trace", "shards", "rows", "in MB", "wall s",
+           "rows/s", "in MB/s", "peak MiB");
 }
 
 int bench_read(bool quick)
