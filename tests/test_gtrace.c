@@ -580,8 +580,10 @@ static int expect_same_rows(GtraceTable t, const char *pa, const char *pb, bool 
         n++;
     }
     if (rca < 0) {
-        g_autofree char *ma = g_strjoinv("FILE", g_strsplit(ea->message, pa, -1));
-        g_autofree char *mb = g_strjoinv("FILE", g_strsplit(eb->message, pb, -1));
+        g_auto(GStrv) sa = g_strsplit(ea->message, pa, -1);
+        g_auto(GStrv) sb = g_strsplit(eb->message, pb, -1);
+        g_autofree char *ma = g_strjoinv("FILE", sa);
+        g_autofree char *mb = g_strjoinv("FILE", sb);
         ck_assert_str_eq(ma, mb);
         ck_assert_int_eq(ea->code, eb->code);
         g_error_free(ea);
