@@ -7,9 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Build tools, the design card's libraries (GLib, GSL, libcsv, cJSON, Check),
-# zlib for gzip traces, gnuplot for figures, GNU parallel for sweeps.
+# zlib to write gzip traces and ISA-L to read them fast, gnuplot for figures,
+# GNU parallel for sweeps.
 packages=(gcc make cmake pkg-config libglib2.0-dev libgsl-dev libcsv-dev libcjson-dev check
-          zlib1g-dev gnuplot-nox parallel)
+          zlib1g-dev libisal-dev gnuplot-nox parallel)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -247,6 +247,39 @@ START_TEST(test_floats_match_strtod)
 }
 END_TEST
 
+/* Wider forms and exponents than the trace's, through the quote-free path:
+ * each value is strtod's. */
+START_TEST(test_float_forms_match_strtod)
+{
+    static const char *const fmts[] = {"%.4g", "%.17g", "%.20g", "%.3e", "%.0f", "%.25f", "%E"};
+    GString *csv = g_string_new(NULL);
+    GRand *rand = g_rand_new_with_seed(7);
+    enum { N = 3000 };
+    static double want[N];
+    for (int i = 0; i < N; i++) {
+        double v = g_rand_double(rand) * pow(10.0, g_rand_int_range(rand, -30, 26));
+        char text[128];
+        snprintf(text, sizeof text, fmts[i % G_N_ELEMENTS(fmts)], v);
+        want[i] = strtod(text, NULL);
+        g_string_append_printf(csv, "600000000,900000000,1,%d,2,,%s,,,,,,,,,,,,,%s\n", i, text,
+                               text);
+    }
+    g_rand_free(rand);
+    g_autofree char *p = write_plain("task_usage/forms.csv", csv->str);
+    g_string_free(csv, TRUE);
+    g_autoptr(GtraceReader) r = open1(GTRACE_TASK_USAGE, p, false);
+    GtraceRow row;
+    for (int i = 0; i < N; i++) {
+        next_ok(r, &row);
+        ck_assert_msg(row.task_usage.canonical_memory == want[i] &&
+                          row.task_usage.sampled_cpu == want[i],
+                      "line %d: %.17g, %.17g != strtod's %.17g", i + 1,
+                      row.task_usage.canonical_memory, row.task_usage.sampled_cpu, want[i]);
+    }
+    expect_end(r);
+}
+END_TEST
+
 START_TEST(test_wrong_column_count)
 {
     g_autofree char *p = write_plain("task_events/bad.csv", "0,,1,0,,0,u,0,0,0.1,0.1,0,0\n"
@@ -446,6 +479,305 @@ START_TEST(test_plain_and_gz_identical)
 }
 END_TEST
 
+/* Every field of a row as text (floats exact, in hex), and its line. */
+static char *row_all_text(const GtraceRow *row)
+{
+    GString *t = g_string_new(NULL);
+    g_string_append_printf(t, "line %" PRIu64 ":", row->line);
+    switch (row->table) {
+    case GTRACE_MACHINE_EVENTS: {
+        const GtraceMachineEvent *m = &row->machine_event;
+        g_string_append_printf(t, " %" PRId64 " %" PRIu64 " %d [%s] %a %a", m->time_us,
+                               m->machine_id, m->event_type, m->platform_id, m->cpus, m->memory);
+        break;
+    }
+    case GTRACE_TASK_EVENTS: {
+        const GtraceTaskEvent *e = &row->task_event;
+        g_string_append_printf(
+            t, " %" PRId64 " %d %" PRIu64 " %" PRIu64 " %d %" PRIu64 " %d [%s] %d %d %a %a %a %d",
+            e->time_us, e->missing_info, e->job_id, e->task_index, e->has_machine_id,
+            e->has_machine_id ? e->machine_id : 0, e->event_type, e->user, e->scheduling_class,
+            e->priority, e->cpu_request, e->memory_request, e->disk_request, e->different_machines);
+        break;
+    }
+    default: {
+        const GtraceTaskUsage *u = &row->task_usage;
+        g_string_append_printf(t, " %" PRId64 " %" PRId64 " %" PRIu64 " %" PRIu64 " %" PRIu64,
+                               u->start_us, u->end_us, u->job_id, u->task_index, u->machine_id);
+        const double f[] = {u->cpu_rate,
+                            u->canonical_memory,
+                            u->assigned_memory,
+                            u->unmapped_page_cache,
+                            u->total_page_cache,
+                            u->max_memory,
+                            u->disk_io_time,
+                            u->local_disk_space,
+                            u->max_cpu_rate,
+                            u->max_disk_io_time,
+                            u->cpi,
+                            u->mai,
+                            u->sample_portion,
+                            u->sampled_cpu};
+        for (size_t i = 0; i < G_N_ELEMENTS(f); i++)
+            g_string_append_printf(t, " %a", f[i]);
+        g_string_append_printf(t, " %d", u->aggregation_type);
+        break;
+    }
+    }
+    return g_string_free(t, FALSE);
+}
+
+/* The CSV text with every field quoted (quotes doubled), which sends every
+ * line through libcsv.  Spaces and tabs around a field are dropped first, as
+ * libcsv drops them around unquoted fields; line ends and blank lines stay. */
+static char *quote_every_field(const char *text)
+{
+    GString *q = g_string_new(NULL);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (guint i = 0; lines[i]; i++) {
+        char *line = lines[i];
+        size_t n = strlen(line);
+        bool cr = n > 0 && line[n - 1] == '\r';
+        if (cr)
+            line[--n] = '\0';
+        if (n > 0) {
+            g_auto(GStrv) fields = g_strsplit(line, ",", -1);
+            for (guint k = 0; fields[k]; k++) {
+                g_autofree char *f = g_strdup(fields[k]);
+                g_strstrip(f);
+                g_auto(GStrv) parts = g_strsplit(f, "\"", -1);
+                g_autofree char *doubled = g_strjoinv("\"\"", parts);
+                g_string_append_printf(q, "%s\"%s\"", k ? "," : "", doubled);
+            }
+        }
+        if (cr)
+            g_string_append_c(q, '\r');
+        if (lines[i + 1])
+            g_string_append_c(q, '\n');
+    }
+    return g_string_free(q, FALSE);
+}
+
+/* Reads both files to the end; expects the same rows and the same outcome
+ * (errors compared with the file names taken out).  Returns the rows. */
+static int expect_same_rows(GtraceTable t, const char *pa, const char *pb, bool skip)
+{
+    g_autoptr(GtraceReader) ra = open1(t, pa, skip);
+    g_autoptr(GtraceReader) rb = open1(t, pb, skip);
+    GtraceRow a, b;
+    GError *ea = NULL, *eb = NULL;
+    int rca, rcb, n = 0;
+    for (;;) {
+        rca = gtrace_next(ra, &a, &ea);
+        rcb = gtrace_next(rb, &b, &eb);
+        ck_assert_msg(rca == rcb, "row %d: %d from %s, %d from %s (%s / %s)", n + 1, rca, pa, rcb,
+                      pb, ea ? ea->message : "-", eb ? eb->message : "-");
+        if (rca <= 0)
+            break;
+        g_autofree char *ta = row_all_text(&a);
+        g_autofree char *tb = row_all_text(&b);
+        ck_assert_str_eq(ta, tb);
+        n++;
+    }
+    if (rca < 0) {
+        g_auto(GStrv) sa = g_strsplit(ea->message, pa, -1);
+        g_auto(GStrv) sb = g_strsplit(eb->message, pb, -1);
+        g_autofree char *ma = g_strjoinv("FILE", sa);
+        g_autofree char *mb = g_strjoinv("FILE", sb);
+        ck_assert_str_eq(ma, mb);
+        ck_assert_int_eq(ea->code, eb->code);
+        g_error_free(ea);
+        g_error_free(eb);
+    }
+    ck_assert_uint_eq(gtrace_skipped(ra), gtrace_skipped(rb));
+    return n;
+}
+
+/* Quote-free lines are parsed without libcsv; a line with a quote goes
+ * through libcsv.  Both must give the same rows on the trace's quirks. */
+START_TEST(test_fast_path_matches_libcsv)
+{
+    static const struct {
+        GtraceTable table;
+        const char *text;
+        int rows;
+    } cases[] = {
+        {GTRACE_TASK_USAGE,
+         /* exponents, %.17g, empty floats, 64-bit IDs, CRLF, a blank line, a
+          * blank CRLF line, spaces libcsv trims, no final newline */
+         "0,300000000,18446744073709551615,0,4155527081,2.861e-06,1E+3,1e-30,"
+         "0.10000000000000001,3,,,,,,1.5e22,7e-23,1,0,123456789012345678901234\n"
+         "600000000,900000000,6251812952,41,1,0.06787,0.0635,,,,,,,,,,,,,\r\n"
+         "\n"
+         "\r\n"
+         "600000000,9223372036854775807,9223372036854775808,1,2, 0.5,0.25 ,\t1,,,,,,,,,,0,1,"
+         "0.000000000000000000000000123456\r\n"
+         "9223372036854775807,9223372036854775807,1,2,3,,,,,,,,,,,,,,,",
+         4},
+        {GTRACE_TASK_EVENTS,
+         "0,,18446744073709551615,0,,0,u1=,3,9,0.125,0.0635,2.861e-06,\n"
+         "600000000,2,6251812952,41,4155527081,1,HofLGzk1Or/8Ildj2+Lqv0UGGvY82NLoni8+J/Yy0RU=,1,0,"
+         ",,,1\r\n"
+         "600000001,0,1,2,3,8, spaced user ,0,1000,1,1,1,0\n"
+         "9223372036854775807,,6251812952,41,4155527081,4,,,11,0.5,1,0,0\n",
+         4},
+        {GTRACE_MACHINE_EVENTS,
+         "0,5,0,HofLGzk1Or/8Ildj2+Lqv0UGGvY82NLoni8+J/Yy0RU=,0.5,0.2493\n"
+         "0,6640000000,0,,,\r\n"
+         "835150655,5,2,x,1,1e0\n",
+         3},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *quoted = quote_every_field(cases[i].text);
+        g_autofree char *na = g_strdup_printf("fast/plain%zu.csv", i);
+        g_autofree char *nb = g_strdup_printf("fast/quoted%zu.csv", i);
+        g_autofree char *nc = g_strdup_printf("fast/gz%zu.csv.gz", i);
+        g_autofree char *pa = write_plain(na, cases[i].text);
+        g_autofree char *pb = write_plain(nb, quoted);
+        g_autofree char *pc = write_gz(nc, cases[i].text);
+        ck_assert_int_eq(expect_same_rows(cases[i].table, pa, pb, false), cases[i].rows);
+        ck_assert_int_eq(expect_same_rows(cases[i].table, pc, pb, false), cases[i].rows);
+    }
+}
+END_TEST
+
+/* Malformed rows give the same error, naming file and line, and the same
+ * skip counts, whether their line is quote-free or not. */
+START_TEST(test_fast_path_errors_match_libcsv)
+{
+    static const char *const good = "5,,1,0,,0,u,0,0,0.5,0.5,0,0\n";
+    static const char *const bad[] = {
+        "6,,1,0,,0,u,0,0,0.5,0.5,0\n",              /* 12 columns */
+        "6,,1,0,,0,u,0,0,0.5,0.5,0,0,1\n",          /* 14 columns */
+        "6,,1,0,,0,u,0,0,0.5x,0.5,0,0\n",           /* not a number */
+        "6,,1,0,,0,u,0,0,nan,0.5,0,0\n",            /* not finite */
+        "6,,-1,0,,0,u,0,0,0.5,0.5,0,0\n",           /* negative ID */
+        "6,,18446744073709551616,0,,0,u,0,0,,,,\n", /* 2^64 */
+        "9223372036854775808,,1,0,,0,u,0,0,,,,\n",  /* time 2^63 */
+        "6,,1,,,0,u,0,0,,,,\n",                     /* mandatory empty */
+        "6,,1,0,,9,u,0,0,,,,\n",                    /* out of range */
+        "6,,1,0,,0,"
+        "uuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuuu,0,0,,,,\n",
+        "4,,1,0,,0,u,0,0,0.5,0.5,0,0\n", /* earlier than line 1 */
+        "6,,1,0,,0,u,0,0,1 2,0.5,0,0\n", /* space inside a number */
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *text = g_strconcat(good, bad[i], good, NULL);
+        g_autofree char *quoted = quote_every_field(text);
+        g_autofree char *na = g_strdup_printf("err/plain%zu.csv", i);
+        g_autofree char *nb = g_strdup_printf("err/quoted%zu.csv", i);
+        g_autofree char *pa = write_plain(na, text);
+        g_autofree char *pb = write_plain(nb, quoted);
+        ck_assert_int_eq(expect_same_rows(GTRACE_TASK_EVENTS, pa, pb, false), 1);
+        ck_assert_int_eq(expect_same_rows(GTRACE_TASK_EVENTS, pa, pb, true), 2);
+        /* The error names the file and the bad row's line. */
+        g_autoptr(GtraceReader) r = open1(GTRACE_TASK_EVENTS, pa, false);
+        g_autofree char *want = g_strdup_printf("%s:2: ", pa);
+        expect_input_error(r, want);
+    }
+    /* A CR inside a line ends a row for libcsv, as it always has. */
+    g_autofree char *text = g_strconcat(good, "6,,1,0,,0,u,0,0,0.5\r,0.5,0,0\n", NULL);
+    g_autofree char *p = write_plain("err/cr.csv", text);
+    g_autoptr(GtraceReader) r = open1(GTRACE_TASK_EVENTS, p, false);
+    g_autofree char *want = g_strdup_printf("%s:2: task_events rows have 13 columns, found", p);
+    expect_input_error(r, want);
+}
+END_TEST
+
+/* A quoted field may hold a newline; the quote-free line after it is still
+ * part of that row, and the rows after it are counted from the right line. */
+START_TEST(test_quoted_newline_then_fast_lines)
+{
+    g_autofree char *p =
+        write_plain("task_events/multiline.csv", "1,,1,0,,0,\"two\nlines\",0,0,,,,\n"
+                                                 "2,,1,1,,0,\"a \"\"quoted\"\"\n,\n0,,\",0,0,,,,\n"
+                                                 "3,,1,2,,0,u,0,0,,,,\n");
+    g_autoptr(GtraceReader) r = open1(GTRACE_TASK_EVENTS, p, false);
+    GtraceRow row;
+    next_ok(r, &row);
+    ck_assert_str_eq(row.task_event.user, "two\nlines");
+    ck_assert_uint_eq(row.line, 1);
+    next_ok(r, &row);
+    ck_assert_str_eq(row.task_event.user, "a \"quoted\"\n,\n0,,");
+    ck_assert_uint_eq(row.line, 3);
+    next_ok(r, &row);
+    ck_assert_uint_eq(row.task_event.task_index, 2);
+    ck_assert_uint_eq(row.line, 6);
+    expect_end(r);
+}
+END_TEST
+
+/* A line longer than the text buffer still reads (through libcsv). */
+START_TEST(test_very_long_line)
+{
+    GString *text = g_string_new("1,,1,0,,0,u,0,0,,,,\n2,,1,1,,0,u,0,0,0.5");
+    for (int i = 0; i < 600000; i++)
+        g_string_append_c(text, '0');
+    g_string_append(text, ",,,\n3,,1,2,,0,u,0,0,,,,\n");
+    g_autofree char *p = write_gz("task_events/long.csv.gz", text->str);
+    g_string_free(text, TRUE);
+    g_autoptr(GtraceReader) r = open1(GTRACE_TASK_EVENTS, p, false);
+    GtraceRow row;
+    next_ok(r, &row);
+    next_ok(r, &row);
+    ck_assert_double_eq(row.task_event.cpu_request, 0.5);
+    next_ok(r, &row);
+    ck_assert_uint_eq(row.line, 3);
+    expect_end(r);
+}
+END_TEST
+
+/* Concatenated gzip members read as one stream (as gzip -d does); bytes
+ * after the last member are ignored (as gzread did). */
+START_TEST(test_multi_member_gz)
+{
+    g_autoptr(GString) text = usage_rows(0, 3000, 1);
+    size_t half = (size_t)(strchr(text->str + text->len / 2, '\n') - text->str) + 3;
+    g_autofree char *pa = write_gz("mm/a.gz", text->str + half);
+    text->str[half] = '\0';
+    g_autofree char *pb = write_gz("mm/b.gz", text->str);
+    g_autofree char *da = NULL, *db = NULL;
+    gsize la = 0, lb = 0;
+    ck_assert(g_file_get_contents(pa, &da, &la, NULL));
+    ck_assert(g_file_get_contents(pb, &db, &lb, NULL));
+    GString *both = g_string_new_len(db, (gssize)lb);
+    g_string_append_len(both, da, (gssize)la);
+    g_string_append_len(both, "\0\0\0\0", 4);
+    g_autofree char *p = g_build_filename(tmpdir, "task_usage.csv.gz", NULL);
+    ck_assert(g_file_set_contents(p, both->str, (gssize)both->len, NULL));
+    g_string_free(both, TRUE);
+    g_autoptr(GtraceReader) r = open1(GTRACE_TASK_USAGE, p, false);
+    GtraceRow row;
+    for (int i = 0; i < 3000; i++) {
+        next_ok(r, &row);
+        ck_assert_uint_eq(row.task_usage.task_index, (uint64_t)i);
+        ck_assert_uint_eq(row.line, (uint64_t)i + 1);
+    }
+    expect_end(r);
+}
+END_TEST
+
+/* A wrong CRC in the gzip trailer is reported after the rows, naming the
+ * file, with or without skip_bad_rows. */
+START_TEST(test_corrupt_gz_trailer)
+{
+    g_autoptr(GString) text = usage_rows(0, 2000, 1);
+    g_autofree char *p = write_gz("task_usage/crc.csv.gz", text->str);
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    ck_assert(g_file_get_contents(p, &data, &len, NULL));
+    data[len - 8] ^= 0x55;
+    ck_assert(g_file_set_contents(p, data, (gssize)len, NULL));
+    for (int skip = 0; skip < 2; skip++) {
+        g_autoptr(GtraceReader) r = open1(GTRACE_TASK_USAGE, p, skip);
+        g_autofree char *want = g_strdup_printf("%s:", p);
+        expect_input_error(r, want);
+        g_autoptr(GtraceReader) r2 = open1(GTRACE_TASK_USAGE, p, skip);
+        expect_input_error(r2, "truncated or corrupt gzip stream");
+    }
+}
+END_TEST
+
 START_TEST(test_missing_path)
 {
     g_autofree char *p = g_build_filename(tmpdir, "nope.csv", NULL);
@@ -479,6 +811,7 @@ static Suite *gtrace_suite(void)
     tcase_add_test(tc, test_task_events_quirks);
     tcase_add_test(tc, test_task_usage_quirks);
     tcase_add_test(tc, test_floats_match_strtod);
+    tcase_add_test(tc, test_float_forms_match_strtod);
     tcase_add_test(tc, test_wrong_column_count);
     tcase_add_test(tc, test_too_many_columns);
     tcase_add_test(tc, test_not_a_number);
@@ -488,6 +821,12 @@ static Suite *gtrace_suite(void)
     tcase_add_test(tc, test_truncated_gz);
     tcase_add_test(tc, test_merge_out_of_order);
     tcase_add_test(tc, test_plain_and_gz_identical);
+    tcase_add_test(tc, test_fast_path_matches_libcsv);
+    tcase_add_test(tc, test_fast_path_errors_match_libcsv);
+    tcase_add_test(tc, test_quoted_newline_then_fast_lines);
+    tcase_add_test(tc, test_very_long_line);
+    tcase_add_test(tc, test_multi_member_gz);
+    tcase_add_test(tc, test_corrupt_gz_trailer);
     tcase_add_test(tc, test_missing_path);
     tcase_add_test(tc, test_table_names);
     suite_add_tcase(s, tc);

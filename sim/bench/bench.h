@@ -5,6 +5,7 @@
 #define DOM0SIM_BENCH_BENCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Wall-clock seconds from a monotonic clock (bench_util.c). */
 double bench_now_s(void);
@@ -38,6 +39,12 @@ int bench_io(bool quick);
 /* Live migration at the rate level: 1000 guests of 1 GiB migrated one after
  * another over 1 Gb/s (bench_mig.c). */
 int bench_mig(bool quick);
+/* Reading task_usage from gzip shards through gtrace_next on one thread
+ * (bench_read.c): generated traces of three lengths, or the paths given to
+ * bench_read_set_paths (trace directories, shard directories or shards;
+ * the array must outlive the run). */
+int bench_read(bool quick);
+void bench_read_set_paths(const char *const *paths, size_t n);
 /* A generated one-day trace of 12,500 machines replayed at rate level, at
  * three trace lengths (bench_replay.c). */
 int bench_replay(bool quick);

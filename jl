@@ -1,0 +1,1 @@
+Seq	Host	Starttime	JobRuntime	Send	Receive	Exitval	Signal	Command
