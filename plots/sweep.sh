@@ -66,24 +66,11 @@ HAVE_BIN=true
 $HAVE_BIN || $DRY || die "$BIN: no dom0sim binary (build it, or set DOM0SIM)"
 $DRY || command -v parallel >/dev/null || die "GNU parallel is not installed (apt-get install -y parallel)"
 
-mkdir -p "$OUT" || die "cannot create $OUT"
-OUT=$(cd "$OUT" && pwd)
 SPECDIR=$(cd "$(dirname "$SPEC")" && pwd)
 
-# One sweep at a time per OUTDIR: two would start the same runs.
-if command -v flock >/dev/null; then
-  exec 9>"$OUT/.lock"
-  if ! flock -n 9; then
-    # GNU parallel gives each run its own process group, so runs of a sweep
-    # killed with its process group keep going (and keep the lock): wait.
-    echo "sweep.sh: $OUT: waiting for another sweep, or the runs still going of a killed one, to end (processes holding $OUT/.lock)" >&2
-    flock 9
-  fi
-fi
-
 # ---- 1. parse and expand the spec (awk; messages are SPEC:LINE: ...) ----
-NEW=$OUT/.expand.$$
-rm -rf "$NEW"
+# (into a temporary directory: a bad spec leaves OUTDIR untouched)
+NEW=$(mktemp -d "${TMPDIR:-/tmp}/dom0sim-sweep.XXXXXX")
 trap 'rm -rf "$NEW"' EXIT
 mkdir -p "$NEW/params"
 awk -v spec="$SPEC" -v new="$NEW" '
@@ -268,6 +255,20 @@ else
 fi
 
 # ---- 3. install the expansion, or check it is the one already there ----
+mkdir -p "$OUT" || die "cannot create $OUT"
+OUT=$(cd "$OUT" && pwd)
+
+# One sweep at a time per OUTDIR: two would start the same runs.
+if command -v flock >/dev/null; then
+  exec 9>"$OUT/.lock"
+  if ! flock -n 9; then
+    # GNU parallel gives each run its own process group, so runs of a sweep
+    # killed with its process group keep going (and keep the lock): wait.
+    echo "sweep.sh: $OUT: waiting for another sweep, or the runs still going of a killed one, to end (processes holding $OUT/.lock)" >&2
+    flock 9
+  fi
+fi
+
 NRUNS=$(wc -l <"$NEW/jobs.txt")
 if [ -f "$OUT/jobs.txt" ]; then
   if ! cmp -s "$NEW/jobs.txt" "$OUT/jobs.txt" || ! cmp -s "$NEW/grid.tsv" "$OUT/grid.tsv" ||
