@@ -311,6 +311,7 @@ if $DRY; then
   if [ "$nmiss" -gt 0 ]; then
     echo "  run them here:   plots/sweep.sh $SPEC $OUT"
     echo "  or with Slurm:   sbatch --array=$(cut -f1 "$NEW/missing" | ranges) --export=ALL,SWEEP_OUT=$OUT,SWEEP_ROOT=$ROOT $ROOT/plots/sweep.slurm"
+    [ "$NRUNS" -le 1000 ] || echo "  (past the cluster's MaxArraySize, often 1001, submit slices: SWEEP_OFFSET in plots/sweep.slurm)"
   fi
   exit 0
 fi

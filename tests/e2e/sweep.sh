@@ -81,12 +81,17 @@ EOF
 # group, which is not the runs': GNU parallel gives each its own; HOW=all:
 # every process of the session, runs included), runs it again, checks.
 kill_test() {
-  local K=$1 how=$2 pid done_at_kill=0 complete ncomplete parts id n
+  local K=$1 how=$2 pid done_at_kill=0 running=0 complete ncomplete id n
   setsid "$SWEEP" "$WORK/slow.spec" "$K" --jobs 2 >"$WORK/kill.out" 2>&1 &
   pid=$!
+  # until 2 runs are complete and another is in progress (its staging
+  # directory exists), so that the kill catches a run mid-way
   for _ in $(seq 1 1500); do
-    [ -d "$K/runs" ] && done_at_kill=$(find "$K/runs" -mindepth 2 -maxdepth 2 -name summary.json | wc -l)
-    [ "$done_at_kill" -ge 2 ] && break
+    if [ -d "$K/runs" ]; then
+      done_at_kill=$(find "$K/runs" -mindepth 2 -maxdepth 2 -path "$K/runs/r*/summary.json" | wc -l)
+      running=$(find "$K/runs" -mindepth 1 -maxdepth 1 -name '.*.part.*' | wc -l)
+      [ "$done_at_kill" -ge 2 ] && [ "$running" -ge 1 ] && break
+    fi
     sleep 0.01
   done
   if [ "$(ps -o pgid= -p "$pid" | tr -d ' ')" != "$pid" ]; then
@@ -97,10 +102,9 @@ kill_test() {
   wait "$pid" 2>/dev/null
   complete=$(cd "$K/runs" && for d in r*; do [ -f "$d/summary.json" ] && echo "$d"; done)
   ncomplete=$(echo "$complete" | grep -c .)
-  parts=$(find "$K/runs" -mindepth 1 -maxdepth 1 -name '.*.part.*' | wc -l)
   if [ "$ncomplete" -ge 1 ] && [ "$ncomplete" -lt 6 ]; then ok; else
     bad "$how: $ncomplete of 6 runs complete when killed (need some but not all)"; fi
-  echo "kill test ($how): $ncomplete of 6 runs complete and $parts in progress when killed"
+  echo "kill test ($how): $ncomplete of 6 runs complete and $running in progress when killed"
   for id in $complete; do md5sum "$K/runs/$id/run.json"; done >"$WORK/before.md5"
   expect_status 0 "$how: killed sweep run again" -- "$SWEEP" "$WORK/slow.spec" "$K" --jobs 2
   n=$(find "$K/runs" -name summary.json | wc -l)
@@ -162,6 +166,15 @@ expect_status 0 "merge with every metric" -- "$MERGE" "$G"
 want=$(grep -cE '^[[:space:]]*"[^"]+":' "$G/runs/r0001/summary.json")
 want=$((want - 6))  # scenario, policy, seed, simulated_time_s, events_processed, metrics
 [ "$(rows "$G/results.csv")" -eq "$want" ] && ok || bad "all metrics: $(rows "$G/results.csv") rows, expected $want"
+# Any JSON layout: the same summary.json on one line, one metric null.
+tr -d '\n\t' <"$G/runs/r0001/summary.json" |
+  sed 's/"vm2.io.throughput_rps":[-0-9.eE+]*/"vm2.io.throughput_rps":null/' >"$G/compact.json"
+mv "$G/compact.json" "$G/runs/r0001/summary.json"
+printf '1\tvm*.io.throughput_rps\n' >"$G/metrics.txt"
+expect_status 0 "merge of a one-line summary.json" -- "$MERGE" "$G"
+[ "$(rows "$G/results.csv")" -eq 6 ] && ok || bad "one-line summary.json: $(rows "$G/results.csv") rows, expected 6"
+expect_in "$G/results.csv" "r0001,native,7,vm2.io.throughput_rps,NA" "null metric is NA"
+expect_in "$G/summary.csv" "native,vm2.io.throughput_rps,0,NA,NA,NA,NA" "null metric left out of n"
 printf '1\tno.such.metric\n' >"$G/metrics.txt"
 expect_status 1 "unknown metric" -- "$MERGE" "$G"
 expect_in "$WORK/err" "spec line 1: metric no.such.metric" "unknown metric message"
