@@ -28,7 +28,7 @@ OUT="" ALLOW=false
 for a in "$@"; do
   case "$a" in
     --allow-missing) ALLOW=true ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     -*) die "unknown option '$a' (see --help)" ;;
     *) [ -z "$OUT" ] || die "unexpected argument '$a'"; OUT=$a ;;
   esac
@@ -62,7 +62,7 @@ fi
 
 # Files to awk: metrics.txt, grid.tsv, then each run's summary.json; the
 # run a summary.json belongs to is its directory's name.
-sed "s|.*|$OUT/runs/&/summary.json|" "$LIST" >"$LIST.files"
+SWEEP_OUT_DIR=$OUT awk '{ print ENVIRON["SWEEP_OUT_DIR"] "/runs/" $0 "/summary.json" }' "$LIST" >"$LIST.files"
 trap 'rm -f "$LIST" "$LIST.files" "$TMPR" "$TMPS"' EXIT
 
 awk -v results="$TMPR" -v summary="$TMPS" -v metricsfile="$OUT/metrics.txt" \

@@ -46,7 +46,7 @@ while [ $# -gt 0 ]; do
     --sshloginfile=*) SSHLOGIN=${1#*=}; shift ;;
     --dry-run|-n) DRY=true; shift ;;
     --no-merge) MERGE=false; shift ;;
-    -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     -*) die "unknown option '$1' (see --help)" ;;
     *)
       if [ -z "$SPEC" ]; then SPEC=$1
