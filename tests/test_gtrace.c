@@ -1,6 +1,7 @@
 /* Unit tests for the Google 2011 trace readers (sim/gtrace.h).  Every
  * fixture is written by the test into a fresh temporary directory. */
 #include "tests/check_main.h"
+#include "tests/tmp_tree.h"
 #include <check.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -18,28 +19,12 @@ static char *tmpdir;
 
 static void setup(void)
 {
-    tmpdir = g_strdup("/tmp/dom0sim-gtrace-XXXXXX");
-    ck_assert_ptr_nonnull(g_mkdtemp(tmpdir));
-}
-
-static void rm_tree(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (d) {
-        for (const char *n; (n = g_dir_read_name(d));) {
-            g_autofree char *p = g_build_filename(path, n, NULL);
-            rm_tree(p);
-        }
-        g_dir_close(d);
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
+    tmpdir = tmp_tree_new("gtrace");
 }
 
 static void teardown(void)
 {
-    rm_tree(tmpdir);
+    tmp_tree_remove(tmpdir);
     g_free(tmpdir);
 }
 

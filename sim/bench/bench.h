@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Removes path and everything under it (generated traces). */
+void bench_remove_tree(const char *path);
 /* Wall-clock seconds from a monotonic clock (bench_util.c). */
 double bench_now_s(void);
 /* Resets the kernel's peak-RSS mark to the current RSS (Linux >= 4.0);

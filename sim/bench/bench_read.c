@@ -104,20 +104,6 @@ static int read_once(const char *label, const char *const *paths, size_t n, uint
     return status;
 }
 
-static void rm_tree(const char *path)
-{
-    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-    if (!d) {
-        g_unlink(path);
-        return;
-    }
-    for (const char *n; (n = g_dir_read_name(d));) {
-        g_autofree char *p = g_build_filename(path, n, NULL);
-        rm_tree(p);
-    }
-    g_rmdir(path);
-}
-
 /* Generates a trace of `hours`, reads its task_usage, deletes it. */
 static int generated(const char *tmp, uint64_t machines, double hours, unsigned shards)
 {
@@ -134,7 +120,7 @@ static int generated(const char *tmp, uint64_t machines, double hours, unsigned 
     if (!gtrace_gen(&o, &counts, &err)) {
         fprintf(stderr, "error: generating: %s\n", err->message);
         g_error_free(err);
-        rm_tree(dir);
+        bench_remove_tree(dir);
         return 1;
     }
     double gen_s = bench_now_s() - t0;
@@ -143,7 +129,7 @@ static int generated(const char *tmp, uint64_t machines, double hours, unsigned 
     const char *paths[] = {usage};
     int status = read_once(label, paths, 1, counts.rows[GTRACE_TASK_USAGE]);
     printf("%-10s (generated in %.1f s)\n", "", gen_s);
-    rm_tree(dir);
+    bench_remove_tree(dir);
     return status;
 }
 

@@ -15,7 +15,6 @@
  * Checks (exit status 1): every run reads rows and schedules tasks, a
  * longer prefix reads more rows, and the unused capacity never exceeds the
  * capacity. */
-#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,21 +42,6 @@ static double metric(const Sim *sim, const char *name)
     double v = NAN;
     sim_metric_get(sim, name, &v);
     return v;
-}
-
-static void remove_tree(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (d) {
-        for (const char *n; (n = g_dir_read_name(d));) {
-            g_autofree char *p = g_build_filename(path, n, NULL);
-            remove_tree(p);
-        }
-        g_dir_close(d);
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
 }
 
 int bench_replay(bool quick)
@@ -89,7 +73,7 @@ int bench_replay(bool quick)
         if (!gtrace_gen(&o, &counts, &err)) {
             fprintf(stderr, "error: %s\n", err->message);
             g_error_free(err);
-            remove_tree(dir);
+            bench_remove_tree(dir);
             return 1;
         }
         printf("generated %" G_GUINT64_FORMAT " machines x %g days in %.1f s\n\n", machines, days,
@@ -135,6 +119,6 @@ int bench_replay(bool quick)
         prev_rows = rows;
     }
     if (made)
-        remove_tree(dir);
+        bench_remove_tree(dir);
     return status;
 }

@@ -1,4 +1,5 @@
 /* Measurement helpers shared by the benchmarks. */
+#include <glib/gstdio.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <sys/resource.h>
@@ -11,6 +12,20 @@
 #include "sim/sim.h"
 #include "sim/sim_json.h"
 #include "sim/sim_schema.h"
+
+void bench_remove_tree(const char *path)
+{
+    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
+    if (!d) {
+        g_unlink(path);
+        return;
+    }
+    for (const char *n; (n = g_dir_read_name(d));) {
+        g_autofree char *p = g_build_filename(path, n, NULL);
+        bench_remove_tree(p);
+    }
+    g_rmdir(path);
+}
 
 double bench_now_s(void)
 {
