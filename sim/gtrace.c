@@ -234,6 +234,22 @@ static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+/* mant x 10^exp10 rounded once, which is exact (and so equal to strtod's
+ * result) when mant < 2^53 and |exp10| <= 22: both operands are exact
+ * doubles.  FALSE outside that range. */
+static inline bool scale_exact(uint64_t mant, int exp10, double *out)
+{
+    double v = (double)mant;
+    if (exp10 < 0 && exp10 >= -22)
+        v /= pow10_exact[-exp10];
+    else if (exp10 > 0 && exp10 <= 22)
+        v *= pow10_exact[exp10];
+    else if (exp10 != 0 && mant != 0)
+        return false;
+    *out = v;
+    return true;
+}
+
 /* Scans a decimal float in the trace's plain forms ("0.06787", "2.861e-06",
  * "3", with an optional sign) from p, reading nothing at or past end.
  * Returns the first byte after it with *out set when the value is exact by
@@ -286,12 +302,8 @@ static inline const char *scan_double(const char *p, const char *end, double *ou
     }
     if (digits >= 19 || mant > (UINT64_C(1) << 53))
         return NULL;
-    double v = (double)mant;
-    if (exp10 < 0 && exp10 >= -22)
-        v /= pow10_exact[-exp10];
-    else if (exp10 > 0 && exp10 <= 22)
-        v *= pow10_exact[exp10];
-    else if (exp10 != 0 && mant != 0)
+    double v;
+    if (!scale_exact(mant, exp10, &v))
         return NULL;
     *out = neg ? -v : v;
     return p;
@@ -337,15 +349,7 @@ static inline const char *scan_plain_double(const char *p, double *out)
             return NULL;
         exp10 += eneg ? -e : e;
     }
-    double v = (double)mant;
-    if (exp10 < 0 && exp10 >= -22)
-        v /= pow10_exact[-exp10];
-    else if (exp10 > 0 && exp10 <= 22)
-        v *= pow10_exact[exp10];
-    else if (exp10 != 0 && mant != 0)
-        return NULL;
-    *out = v;
-    return q;
+    return scale_exact(mant, exp10, out) ? q : NULL;
 }
 
 /* A decimal float filling s[0, len): scan_double, else strtod.  strtod reads

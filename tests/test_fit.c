@@ -2,6 +2,7 @@
  * (sim/fit.h): exact recovery without noise, recovery within its standard
  * errors with noise, and the inputs it must refuse, in memory and as CSV. */
 #include "tests/check_main.h"
+#include "tests/tmp_tree.h"
 #include <check.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -140,21 +141,12 @@ static char *tmpdir;
 
 static void setup(void)
 {
-    tmpdir = g_strdup("/tmp/dom0sim-fit-XXXXXX");
-    ck_assert_ptr_nonnull(g_mkdtemp(tmpdir));
+    tmpdir = tmp_tree_new("fit");
 }
 
 static void teardown(void)
 {
-    GDir *d = g_dir_open(tmpdir, 0, NULL);
-    if (d) {
-        for (const char *n; (n = g_dir_read_name(d));) {
-            g_autofree char *p = g_build_filename(tmpdir, n, NULL);
-            g_remove(p);
-        }
-        g_dir_close(d);
-    }
-    g_rmdir(tmpdir);
+    tmp_tree_remove(tmpdir);
     g_free(tmpdir);
 }
 
