@@ -93,6 +93,7 @@ struct Replay {
     GHashTable *expiries;   /* end_us -> Expiry */
     Expiry *last_expiry;    /* the one the previous usage row joined */
     GPtrArray *dirty;       /* RHost * changed at this instant */
+    GHashTable *ops;        /* Op * under way (owned: freed when done or with the replay) */
     int64_t end_us;         /* trace time of the horizon */
 
     Fig sum;  /* now */
@@ -300,7 +301,7 @@ static void op_done(Sim *sim, void *data)
         op->host->ops_sec = MAX(0.0, op->host->ops_sec - op->cores);
     host_update(r, op->host);
     flush(r);
-    g_free(op);
+    g_hash_table_remove(r->ops, op);
 }
 
 /* A lifecycle operation: one core for `ns` of reference CPU, the per-GiB
@@ -316,6 +317,7 @@ static void start_op(Replay *r, RTask *t, const PolicyRatePlacement *pl, double 
         return;
     Op *op = g_new(Op, 1);
     *op = (Op){.host = h, .cores = 1.0, .main = !pl->on_guest_socket, .r = r};
+    g_hash_table_add(r->ops, op);
     if (op->main)
         h->ops_main += 1.0;
     else
@@ -785,6 +787,7 @@ Replay *replay_new(Sim *sim, const ReplayConfig *cfg, GError **err)
     r->tasks = g_hash_table_new_full(key_hash, key_equal, NULL, g_free);
     r->expiries = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, expiry_free);
     r->dirty = g_ptr_array_new();
+    r->ops = g_hash_table_new_full(g_direct_hash, g_direct_equal, g_free, NULL);
     if (r->sockets > MAX_SOCKETS) {
         g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT,
                     "a trace replay supports at most %d sockets per host, got %d", MAX_SOCKETS,
@@ -832,6 +835,8 @@ void replay_free(Replay *r)
         g_hash_table_destroy(r->host_by_id);
     if (r->dirty)
         g_ptr_array_free(r->dirty, TRUE);
+    if (r->ops)
+        g_hash_table_destroy(r->ops);
     if (r->hosts)
         g_ptr_array_free(r->hosts, TRUE);
     numa_free(r->numa);

@@ -18,10 +18,16 @@ static void setup(void)
     tmpdir = tmp_tree_new("replay");
 }
 
+/* Policy parameter blocks parsed by the test, freed at its end. */
+static GPtrArray *params_made;
+
 static void teardown(void)
 {
     tmp_tree_remove(tmpdir);
     g_free(tmpdir);
+    if (params_made)
+        g_ptr_array_free(params_made, TRUE);
+    params_made = NULL;
 }
 
 static void write_table(const char *table, const char *text)
@@ -74,6 +80,9 @@ static void setup_config(Setup *s, const char *policy, const char *params_json)
     s->host.backend_mem_per_guest = UINT64_C(4) << 20;
     s->params = cJSON_Parse(params_json);
     ck_assert_ptr_nonnull(s->params);
+    if (!params_made)
+        params_made = g_ptr_array_new_with_free_func((GDestroyNotify)cJSON_Delete);
+    g_ptr_array_add(params_made, s->params);
     s->rc = (ReplayConfig){
         .template_host = &s->host,
         .policy = policy_find(policy),
