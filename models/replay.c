@@ -804,10 +804,8 @@ Replay *replay_new(Sim *sim, const ReplayConfig *cfg, GError **err)
     if (r->tmpl.mgmt_period > 0)
         r->agent_cores = r->tmpl.mgmt_cpu_ns / (double)r->tmpl.mgmt_period;
 
-    if (isnan(cfg->smallest_cpu) || isnan(cfg->smallest_memory)) {
-        if (!find_smallest(r, err))
-            return NULL;
-    } else {
+    r->smallest_cores = r->smallest_mb = NAN;
+    if (!isnan(cfg->smallest_cpu) && !isnan(cfg->smallest_memory)) {
         r->smallest_cores = cfg->smallest_cpu * r->tmpl_cores;
         r->smallest_mb = cfg->smallest_memory * r->tmpl_mem_mb;
     }
@@ -846,6 +844,16 @@ void replay_free(Replay *r)
 
 void replay_start(Replay *r)
 {
+    /* Finding the smallest task reads task_events once: done here, not when
+     * the scenario is built, so that --validate stays quick. */
+    if (isnan(r->smallest_cores)) {
+        GError *e = NULL;
+        if (!find_smallest(r, &e)) {
+            r->error = e;
+            sim_stop(r->sim);
+            return;
+        }
+    }
     for (int t = 0; t < GTRACE_N_TABLES; t++)
         if (!refill(r, t)) {
             sim_stop(r->sim);

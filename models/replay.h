@@ -70,14 +70,15 @@ typedef struct {
 
 typedef struct Replay Replay;
 
-/* Opens the trace (and, without a given smallest task, reads task_events
- * once to find it).  Errors: DOM0SIM_ERROR_INPUT for a missing table
- * directory or a malformed row, _IO for an unreadable file. */
+/* Opens the trace.  Errors: DOM0SIM_ERROR_INPUT for a missing table
+ * directory, _IO for an unreadable file. */
 Replay *replay_new(Sim *sim, const ReplayConfig *cfg, GError **err);
 void replay_free(Replay *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Replay, replay_free)
 
-/* Schedules the first rows and the samples. */
+/* Schedules the first rows and the samples; without a given smallest task,
+ * first reads task_events once to find it (an error there stops the run, as
+ * a malformed row does: see replay_ok). */
 void replay_start(Replay *r);
 /* FALSE with the error when reading stopped the run (the Sim was stopped). */
 gboolean replay_ok(const Replay *r, GError **err);
