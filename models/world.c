@@ -69,7 +69,8 @@ struct World {
     GPtrArray *resizes; /* Resize * (owned) */
     GHashTable *host_by_name;
     GHashTable *vm_by_name;
-    Replay *replay; /* a trace scenario: hosts and guests come from it */
+    GHashTable *counted; /* base name of a vms[] entry with a count -> its index + 1 */
+    Replay *replay;      /* a trace scenario: hosts and guests come from it */
 };
 
 /* ---- construction ------------------------------------------------------ */
@@ -328,10 +329,68 @@ static gboolean build_hosts(World *w, SimJsonDoc *doc, const cJSON *root, const 
     return TRUE;
 }
 
+/* How many guests the vms[] entry `jv` stands for: its count, or one. */
+static int vm_copies(const cJSON *jv)
+{
+    return jget(jv, "count") ? (int)jget_int(jv, "count") : 1;
+}
+
+/* The name of copy k (from 0) of the vms[] entry `jv`: its name without a
+ * count, <name><k + 1> with one. */
+static char *vm_copy_name(const cJSON *jv, int k)
+{
+    const char *name = jget_str(jv, "name");
+    return jget(jv, "count") ? g_strdup_printf("%s%d", name, k + 1) : g_strdup(name);
+}
+
+/* Guests over all vms[] entries, each counted as many times as it stands
+ * for. */
+static int vm_total(const cJSON *root)
+{
+    int n = 0;
+    const cJSON *jv;
+    cJSON_ArrayForEach(jv, jget(root, "vms")) n += vm_copies(jv);
+    return n;
+}
+
+/* Looks up a guest named at `path` (migrations[i].vm, resizes[i].vm);
+ * the base name of a counted vms[] entry is no guest and is reported as
+ * such rather than as an unknown name. */
+static Vm *vm_lookup(World *w, SimJsonDoc *doc, const char *path, const char *name, GError **err)
+{
+    Vm *v = g_hash_table_lookup(w->vm_by_name, name);
+    if (v)
+        return v;
+    int entry = GPOINTER_TO_INT(g_hash_table_lookup(w->counted, name)) - 1;
+    if (entry >= 0) {
+        const cJSON *jv = cJSON_GetArrayItem(jget(sim_json_doc_root(doc), "vms"), entry);
+        int n = vm_copies(jv);
+        if (n == 0)
+            input_error(err, doc, path, "'%s' is vms[%d], whose count is 0: it stands for no guest",
+                        name, entry);
+        else if (n == 1)
+            input_error(err, doc, path,
+                        "'%s' is vms[%d], which stands for one guest by vms[%d].count: name "
+                        "it '%s1'",
+                        name, entry, entry, name);
+        else
+            input_error(err, doc, path,
+                        "'%s' is vms[%d], which stands for %d guests by vms[%d].count: name "
+                        "one of them, '%s1' to '%s%d'",
+                        name, entry, n, entry, name, name, n);
+        return NULL;
+    }
+    g_autofree char *known = known_names(w->vms, G_STRUCT_OFFSET(Vm, name));
+    input_error(err, doc, path, "no guest named '%s' (guests: %s)", name,
+                w->vms->len ? known : "none");
+    return NULL;
+}
+
 /* Packs the guests listed without a host onto the hosts: demand (vCPUs in
  * thousandths, memory in MiB) against what each host has beside dom0's main
- * container and the guests named on it.  Fills host_of[i] with a host
- * index for each such guest (-1 for the others). */
+ * container and the guests named on it.  Fills host_of[g] with a host
+ * index for each such guest, g counting the copies of counted entries (-1
+ * for the others). */
 static gboolean place_hostless(World *w, SimJsonDoc *doc, const cJSON *root, int *host_of,
                                GError **err)
 {
@@ -352,21 +411,25 @@ static gboolean place_hostless(World *w, SimJsonDoc *doc, const cJSON *root, int
     }
     g_autoptr(GArray) demands = g_array_new(FALSE, FALSE, sizeof(uint64_t));
     g_autoptr(GArray) who = g_array_new(FALSE, FALSE, sizeof(int));
-    int i = 0;
+    g_autoptr(GArray) entry_of = g_array_new(FALSE, FALSE, sizeof(int));
+    int i = 0, g = 0;
     const cJSON *jv;
     cJSON_ArrayForEach(jv, jget(root, "vms"))
     {
         uint64_t d[2] = {(uint64_t)jget_int(jv, "vcpus") * 1000,
                          (uint64_t)jget_int(jv, "memory_mb")};
-        host_of[i] = -1;
         Host *h =
             jget(jv, "host") ? g_hash_table_lookup(w->host_by_name, jget_str(jv, "host")) : NULL;
-        if (h) {
-            used[2 * h->index] = MIN(used[2 * h->index] + d[0], cap[2 * h->index]);
-            used[2 * h->index + 1] = MIN(used[2 * h->index + 1] + d[1], cap[2 * h->index + 1]);
-        } else if (!jget(jv, "host")) {
-            g_array_append_vals(demands, d, 2);
-            g_array_append_val(who, i);
+        for (int k = vm_copies(jv); k > 0; k--, g++) {
+            host_of[g] = -1;
+            if (h) {
+                used[2 * h->index] = MIN(used[2 * h->index] + d[0], cap[2 * h->index]);
+                used[2 * h->index + 1] = MIN(used[2 * h->index + 1] + d[1], cap[2 * h->index + 1]);
+            } else if (!jget(jv, "host")) {
+                g_array_append_vals(demands, d, 2);
+                g_array_append_val(who, g);
+                g_array_append_val(entry_of, i);
+            }
         }
         i++;
     }
@@ -379,121 +442,146 @@ static gboolean place_hostless(World *w, SimJsonDoc *doc, const cJSON *root, int
     placement_place_batch(p, (int)who->len, (const uint64_t *)demands->data, bin, NULL);
     placement_free(p);
     for (guint k = 0; k < who->len; k++) {
-        int vi = g_array_index(who, int, k);
+        int gi = g_array_index(who, int, k);
         if (bin[k] < 0) {
-            g_autofree char *path = g_strdup_printf("vms[%d]", vi);
+            g_autofree char *path = g_strdup_printf("vms[%d]", g_array_index(entry_of, int, k));
             return input_error(err, doc, path,
                                "no host has room for this guest (%s packing of its vCPUs and "
                                "memory beside the guests before it)",
                                jget_str(jp, "hosts"));
         }
-        host_of[vi] = bin[k];
+        host_of[gi] = bin[k];
     }
+    return TRUE;
+}
+
+/* Builds copy k (from 0) of vms[i], `jv`, on host index `host` when it
+ * names none. */
+static gboolean build_vm(World *w, SimJsonDoc *doc, const cJSON *jv, int i, int k, int host,
+                         GError **err)
+{
+    g_autofree char *path = g_strdup_printf("vms[%d]", i);
+    g_autofree char *name_path = g_strdup_printf("vms[%d].name", i);
+    g_autofree char *host_path = g_strdup_printf("vms[%d].host", i);
+    g_autofree char *name = vm_copy_name(jv, k);
+    if (g_hash_table_contains(w->vm_by_name, name) || g_hash_table_contains(w->host_by_name, name))
+        return input_error(err, doc, name_path,
+                           "'%s' already names a %s; guest and host names share one "
+                           "namespace because both prefix metrics",
+                           name, g_hash_table_contains(w->vm_by_name, name) ? "guest" : "host");
+    Host *h = jget(jv, "host") ? g_hash_table_lookup(w->host_by_name, jget_str(jv, "host"))
+                               : w->hosts->pdata[host];
+    if (!h) {
+        g_autofree char *known = known_names(w->hosts, G_STRUCT_OFFSET(Host, name));
+        return input_error(err, doc, host_path, "no host named '%s' (hosts: %s)",
+                           jget_str(jv, "host"), known);
+    }
+    Vm *v = g_new0(Vm, 1);
+    v->name = g_steal_pointer(&name);
+    v->index = i;
+    g_queue_init(&v->waiting);
+    g_ptr_array_add(w->vms, v);
+    g_hash_table_insert(w->vm_by_name, v->name, v);
+    double socket = -1;
+    jget_num_opt(jv, "socket", &socket);
+    v->spec = (GuestSpec){
+        .name = v->name,
+        .vcpus = (int)jget_int(jv, "vcpus"),
+        .memory = (uint64_t)jget_int(jv, "memory_mb") << 20,
+        .weight = (int)jget_int(jv, "weight"),
+        .cap = (int)jget_int(jv, "cap"),
+        .socket = (int)socket,
+        .pin = jget_bool(jv, "pin"),
+        .ring_pages = (unsigned)jget_int(jv, "ring_pages"),
+        .indirect_segments = (unsigned)jget_int(jv, "indirect_segments"),
+    };
+    if (v->spec.indirect_segments > 0 && v->spec.indirect_segments <= BLKIF_MAX_SEGMENTS) {
+        g_autofree char *ipath = g_strdup_printf("vms[%d].indirect_segments", i);
+        return input_error(
+            err, doc, ipath, "expected 0 (no indirect descriptors) or %u..%u, got %u",
+            BLKIF_MAX_SEGMENTS + 1, BLKIF_MAX_INDIRECT_SEGMENTS, v->spec.indirect_segments);
+    }
+    v->pages = v->spec.memory / PAGE_SIZE_BYTES;
+    if (v->spec.socket >= h->cfg.numa.sockets) {
+        g_autofree char *spath = g_strdup_printf("vms[%d].socket", i);
+        return input_error(err, doc, spath, "host '%s' has no socket %d (it has %d)", h->name,
+                           v->spec.socket, h->cfg.numa.sockets);
+    }
+
+    const cJSON *wl = jget(jv, "workload");
+    double wws_mb;
+    if (jget_num_opt(wl, "wws_mb", &wws_mb) && wws_mb > (double)(v->spec.memory >> 20)) {
+        g_autofree char *wpath = g_strdup_printf("vms[%d].workload.wws_mb", i);
+        return input_error(err, doc, wpath,
+                           "writable working set %g MiB exceeds the guest's memory "
+                           "(%" PRIu64 " MiB)",
+                           wws_mb, v->spec.memory >> 20);
+    }
+    if (strcmp(jget_str(wl, "type"), "web") == 0 &&
+        (jget(wl, "rate_per_s") != NULL) == (jget(wl, "clients") != NULL)) {
+        g_autofree char *wpath = g_strdup_printf("vms[%d].workload", i);
+        return input_error(err, doc, wpath,
+                           "a web workload needs exactly one of 'rate_per_s' (open clients) "
+                           "and 'clients' (closed clients)");
+    }
+    v->wl = workload_new(w->sim, v->name, wl);
+
+    v->world = w;
+    double at;
+    v->create_at = jget_num_opt(jv, "create_at_s", &at) ? sim_time_from_s(at) : -1;
+    v->destroy_at = jget_num_opt(jv, "destroy_at_s", &at) ? sim_time_from_s(at) : -1;
+    if (v->destroy_at >= 0 && v->destroy_at < MAX(v->create_at, 0)) {
+        g_autofree char *dpath = g_strdup_printf("vms[%d].destroy_at_s", i);
+        return input_error(err, doc, dpath, "the guest is destroyed before it is created");
+    }
+    if (v->create_at >= 0) {
+        /* Created during the run, through dom0. */
+        v->host = h;
+        return TRUE;
+    }
+    /* A guest must fit beside dom0 in its host's memory: the simulator
+     * does not overcommit memory, as Xen does not by default. */
+    GError *gerr = NULL;
+    v->dom = host_start_guest(h, &v->spec, &gerr);
+    if (!v->dom) {
+        input_error(err, doc, path, "%s", gerr->message);
+        g_error_free(gerr);
+        return FALSE;
+    }
+    v->host = h;
     return TRUE;
 }
 
 static gboolean build_vms(World *w, SimJsonDoc *doc, const cJSON *root, GError **err)
 {
-    g_autofree int *host_of = g_new0(int, (size_t)cJSON_GetArraySize(jget(root, "vms")) + 1);
+    g_autofree int *host_of = g_new0(int, (size_t)vm_total(root) + 1);
     if (!place_hostless(w, doc, root, host_of, err))
         return FALSE;
-    int i = 0;
+    int i = 0, g = 0;
     const cJSON *jv;
     cJSON_ArrayForEach(jv, jget(root, "vms"))
     {
-        g_autofree char *path = g_strdup_printf("vms[%d]", i);
         g_autofree char *name_path = g_strdup_printf("vms[%d].name", i);
-        g_autofree char *host_path = g_strdup_printf("vms[%d].host", i);
-        const char *name = jget_str(jv, "name");
-        if (!check_name(doc, name_path, name, FALSE, err))
+        const char *base = jget_str(jv, "name");
+        if (!check_name(doc, name_path, base, FALSE, err))
             return FALSE;
-        if (g_hash_table_contains(w->vm_by_name, name) ||
-            g_hash_table_contains(w->host_by_name, name))
+        /* A counted entry's base name stays reserved, so that a migration
+         * naming it is reported as such, never taken for another guest. */
+        if (g_hash_table_contains(w->counted, base))
             return input_error(err, doc, name_path,
-                               "'%s' already names a %s; guest and host names share one "
-                               "namespace because both prefix metrics",
-                               name, g_hash_table_contains(w->vm_by_name, name) ? "guest" : "host");
-        Host *h = jget(jv, "host") ? g_hash_table_lookup(w->host_by_name, jget_str(jv, "host"))
-                                   : w->hosts->pdata[host_of[i]];
-        if (!h) {
-            g_autofree char *known = known_names(w->hosts, G_STRUCT_OFFSET(Host, name));
-            return input_error(err, doc, host_path, "no host named '%s' (hosts: %s)",
-                               jget_str(jv, "host"), known);
+                               "'%s' is already the base name of the guests of vms[%d] (count)",
+                               base, GPOINTER_TO_INT(g_hash_table_lookup(w->counted, base)) - 1);
+        if (jget(jv, "count")) {
+            if (g_hash_table_contains(w->vm_by_name, base))
+                return input_error(err, doc, name_path,
+                                   "'%s' already names a guest; the base name of counted guests "
+                                   "must name none",
+                                   base);
+            g_hash_table_insert(w->counted, g_strdup(base), GINT_TO_POINTER(i + 1));
         }
-        Vm *v = g_new0(Vm, 1);
-        v->name = g_strdup(name);
-        v->index = i;
-        g_queue_init(&v->waiting);
-        g_ptr_array_add(w->vms, v);
-        g_hash_table_insert(w->vm_by_name, v->name, v);
-        double socket = -1;
-        jget_num_opt(jv, "socket", &socket);
-        v->spec = (GuestSpec){
-            .name = v->name,
-            .vcpus = (int)jget_int(jv, "vcpus"),
-            .memory = (uint64_t)jget_int(jv, "memory_mb") << 20,
-            .weight = (int)jget_int(jv, "weight"),
-            .cap = (int)jget_int(jv, "cap"),
-            .socket = (int)socket,
-            .pin = jget_bool(jv, "pin"),
-            .ring_pages = (unsigned)jget_int(jv, "ring_pages"),
-            .indirect_segments = (unsigned)jget_int(jv, "indirect_segments"),
-        };
-        if (v->spec.indirect_segments > 0 && v->spec.indirect_segments <= BLKIF_MAX_SEGMENTS) {
-            g_autofree char *ipath = g_strdup_printf("vms[%d].indirect_segments", i);
-            return input_error(
-                err, doc, ipath, "expected 0 (no indirect descriptors) or %u..%u, got %u",
-                BLKIF_MAX_SEGMENTS + 1, BLKIF_MAX_INDIRECT_SEGMENTS, v->spec.indirect_segments);
-        }
-        v->pages = v->spec.memory / PAGE_SIZE_BYTES;
-        if (v->spec.socket >= h->cfg.numa.sockets) {
-            g_autofree char *spath = g_strdup_printf("vms[%d].socket", i);
-            return input_error(err, doc, spath, "host '%s' has no socket %d (it has %d)", h->name,
-                               v->spec.socket, h->cfg.numa.sockets);
-        }
-
-        const cJSON *wl = jget(jv, "workload");
-        double wws_mb;
-        if (jget_num_opt(wl, "wws_mb", &wws_mb) && wws_mb > (double)(v->spec.memory >> 20)) {
-            g_autofree char *wpath = g_strdup_printf("vms[%d].workload.wws_mb", i);
-            return input_error(err, doc, wpath,
-                               "writable working set %g MiB exceeds the guest's memory "
-                               "(%" PRIu64 " MiB)",
-                               wws_mb, v->spec.memory >> 20);
-        }
-        if (strcmp(jget_str(wl, "type"), "web") == 0 &&
-            (jget(wl, "rate_per_s") != NULL) == (jget(wl, "clients") != NULL)) {
-            g_autofree char *wpath = g_strdup_printf("vms[%d].workload", i);
-            return input_error(err, doc, wpath,
-                               "a web workload needs exactly one of 'rate_per_s' (open clients) "
-                               "and 'clients' (closed clients)");
-        }
-        v->wl = workload_new(w->sim, v->name, wl);
-
-        v->world = w;
-        double at;
-        v->create_at = jget_num_opt(jv, "create_at_s", &at) ? sim_time_from_s(at) : -1;
-        v->destroy_at = jget_num_opt(jv, "destroy_at_s", &at) ? sim_time_from_s(at) : -1;
-        if (v->destroy_at >= 0 && v->destroy_at < MAX(v->create_at, 0)) {
-            g_autofree char *dpath = g_strdup_printf("vms[%d].destroy_at_s", i);
-            return input_error(err, doc, dpath, "the guest is destroyed before it is created");
-        }
-        if (v->create_at >= 0) {
-            /* Created during the run, through dom0. */
-            v->host = h;
-            i++;
-            continue;
-        }
-        /* A guest must fit beside dom0 in its host's memory: the simulator
-         * does not overcommit memory, as Xen does not by default. */
-        GError *gerr = NULL;
-        v->dom = host_start_guest(h, &v->spec, &gerr);
-        if (!v->dom) {
-            input_error(err, doc, path, "%s", gerr->message);
-            g_error_free(gerr);
-            return FALSE;
-        }
-        v->host = h;
+        for (int k = 0; k < vm_copies(jv); k++, g++)
+            if (!build_vm(w, doc, jv, i, k, host_of[g], err))
+                return FALSE;
         i++;
     }
     return TRUE;
@@ -515,12 +603,9 @@ static gboolean build_migrations(World *w, SimJsonDoc *doc, const cJSON *root, G
     {
         g_autofree char *vm_path = g_strdup_printf("migrations[%d].vm", i);
         g_autofree char *to_path = g_strdup_printf("migrations[%d].to", i);
-        Vm *v = g_hash_table_lookup(w->vm_by_name, jget_str(jm, "vm"));
-        if (!v) {
-            g_autofree char *known = known_names(w->vms, G_STRUCT_OFFSET(Vm, name));
-            return input_error(err, doc, vm_path, "no guest named '%s' (guests: %s)",
-                               jget_str(jm, "vm"), w->vms->len ? known : "none");
-        }
+        Vm *v = vm_lookup(w, doc, vm_path, jget_str(jm, "vm"), err);
+        if (!v)
+            return FALSE;
         Host *to = g_hash_table_lookup(w->host_by_name, jget_str(jm, "to"));
         if (!to) {
             g_autofree char *known = known_names(w->hosts, G_STRUCT_OFFSET(Host, name));
@@ -581,13 +666,10 @@ static gboolean build_resizes(World *w, SimJsonDoc *doc, const cJSON *root, GErr
     const cJSON *jr;
     cJSON_ArrayForEach(jr, jget(root, "resizes"))
     {
-        Vm *v = g_hash_table_lookup(w->vm_by_name, jget_str(jr, "vm"));
-        if (!v) {
-            g_autofree char *path = g_strdup_printf("resizes[%d].vm", i);
-            g_autofree char *known = known_names(w->vms, G_STRUCT_OFFSET(Vm, name));
-            return input_error(err, doc, path, "no guest named '%s' (guests: %s)",
-                               jget_str(jr, "vm"), w->vms->len ? known : "none");
-        }
+        g_autofree char *path = g_strdup_printf("resizes[%d].vm", i);
+        Vm *v = vm_lookup(w, doc, path, jget_str(jr, "vm"), err);
+        if (!v)
+            return FALSE;
         Resize *r = g_new0(Resize, 1);
         r->vm = v;
         r->at = sim_time_from_s(jget_num(jr, "at_s"));
@@ -678,6 +760,7 @@ World *world_build(Sim *sim, SimJsonDoc *doc, GError **err)
     w->resizes = g_ptr_array_new_with_free_func(g_free);
     w->host_by_name = g_hash_table_new(g_str_hash, g_str_equal);
     w->vm_by_name = g_hash_table_new(g_str_hash, g_str_equal);
+    w->counted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
     w->name = g_strdup(jget_str(root, "name"));
     if (!check_name(doc, "name", w->name, TRUE, err))
@@ -726,6 +809,8 @@ void world_free(World *w)
         g_hash_table_destroy(w->host_by_name);
     if (w->vm_by_name)
         g_hash_table_destroy(w->vm_by_name);
+    if (w->counted)
+        g_hash_table_destroy(w->counted);
     g_free(w->name);
     g_free(w->policy_name);
     g_free(w);
@@ -990,6 +1075,36 @@ gboolean world_ok(const World *w, GError **err)
     return !w->replay || replay_ok(w->replay, err);
 }
 
+/* Sums over the guests, for figures whose x axis is how many there are
+ * (vms[].count): total IOzone throughput, and the dom0 CPU the guests
+ * caused and paid. */
+static void guest_totals(World *w)
+{
+    double kBps = 0.0, caused = 0.0, charged = 0.0;
+    int n_iozone = 0;
+    for (guint i = 0; i < w->vms->len; i++) {
+        const char *name = ((Vm *)w->vms->pdata[i])->name;
+        double x;
+        g_autofree char *k = g_strdup_printf("%s.iozone.kBps", name);
+        g_autofree char *c = g_strdup_printf("%s.cpu.dom0_work_s", name);
+        g_autofree char *p = g_strdup_printf("%s.cpu.charged_dom0_s", name);
+        if (sim_metric_get(w->sim, k, &x)) {
+            kBps += x;
+            n_iozone++;
+        }
+        if (sim_metric_get(w->sim, c, &x))
+            caused += x;
+        if (sim_metric_get(w->sim, p, &x))
+            charged += x;
+    }
+    if (n_iozone > 0) {
+        sim_metric_set(w->sim, "guests.iozone.kBps", kBps);
+        sim_metric_set(w->sim, "guests.iozone.count", n_iozone);
+    }
+    sim_metric_set(w->sim, "guests.cpu.dom0_work_s", caused);
+    sim_metric_set(w->sim, "guests.cpu.charged_dom0_s", charged);
+}
+
 void world_finish(World *w)
 {
     Sim *sim = w->sim;
@@ -1013,6 +1128,9 @@ void world_finish(World *w)
     sim_metric_set(sim, "dom0.secondary.cpu_s", secondary);
     for (guint i = 0; i < w->vms->len; i++)
         workload_finish(((Vm *)w->vms->pdata[i])->wl);
+    double secs = sim_time_to_s(w->duration);
+    sim_metric_set(sim, "dom0.secondary.cores", secs > 0 ? secondary / secs : 0.0);
+    guest_totals(w);
     for (guint i = 0; i < w->orders->len; i++) {
         MigOrder *o = w->orders->pdata[i];
         if (!o->mig)

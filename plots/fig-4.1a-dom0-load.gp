@@ -1,0 +1,30 @@
+# Thesis figure 4.1a: the main container's CPU load against the number of
+# guests raising back-end work, every policy of the sweep on the same axes,
+# mean and 95% CI over seeds.
+# Sweep: plots/sweep.sh plots/specs/fig-4.1a-dom0-load.spec OUTDIR
+# Call:  gnuplot -e "summary='OUTDIR/summary.csv'; outbase='figures/fig-4.1a-dom0-load'" \
+#          plots/fig-4.1a-dom0-load.gp
+# summary.csv columns: policy,vms[0].count,metric,n,mean,sd,ci95_low,ci95_high
+set datafile separator ","
+policies = system(sprintf("awk -F, 'NR > 1 && !seen[$1]++ { printf \"%%s \", $1 }' %s", summary))
+sel(p, m) = sprintf("< awk -F, '$1==\"%s\" && $3==\"%s\"' %s", p, m, summary)
+set grid
+set key top left
+set xlabel "guests (each 800 back-end requests/s of 250 us)"
+set xrange [-0.5:*]
+do for [t in "pngcairo svg"] {
+    if (t eq "pngcairo") { set terminal pngcairo size 1100,480 font ",10"; set output outbase.".png" }
+    if (t eq "svg") { set terminal svg size 1100,480 font ",10"; set output outbase.".svg" }
+    set multiplot layout 1,2 title "dom0 main-container load vs number of guests (thesis fig. 4.1a), mean and 95% CI over seeds"
+    set title "main container (native: all of dom0, 2 vCPUs; closer: the agent's container)"
+    set ylabel "main-container CPU load (% of its vCPUs)"
+    set yrange [0:105]
+    plot for [p in policies] sel(p, "dom0.main.cpu_load") \
+         using 2:($5*100):($7*100):($8*100) with yerrorlines lw 2 pt 7 title p
+    set title "back-end work in secondary containers (paid by the guests)"
+    set ylabel "secondary-container CPU (cores)"
+    set yrange [0:*]
+    plot for [p in policies] sel(p, "dom0.secondary.cores") \
+         using 2:5:7:8 with yerrorlines lw 2 pt 7 title p
+    unset multiplot
+}
