@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Shape of thesis figures 4.2a/4.2b (scenarios/fig-4.2a-iozone-remote.json,
+# fig-4.2b-migration-remote.json): a guest on the socket remote from dom0's
+# main container gets more IOzone bandwidth and migrates faster under closer,
+# which runs blkback and the save process next to it, than under native; and
+# closer's migration time barely moves with the dirty rate while native's rises.
+. "$(dirname "$0")/lib.bash"
+IOZ=$SRC/scenarios/fig-4.2a-iozone-remote.json
+MIG=$SRC/scenarios/fig-4.2b-migration-remote.json
+# assert DESCRIPTION AWK-STATEMENTS VAR=VALUE...: passes if the statements
+# leave r true.
+assert() {
+  local what=$1 stmts=$2
+  shift 2
+  local a args=()
+  for a in "$@"; do args+=(-v "$a"); done
+  if awk "${args[@]}" "BEGIN { $stmts; exit !r }"; then ok; else bad "$what: $*"; fi
+}
+for p in native closer; do
+  for r in 4 128; do
+    expect_status 0 "IOzone $r KiB records under $p" -- "$BIN" -q -o "$WORK/ioz-$p-$r" -p "$p" \
+      --set duration_s=1 --set "vms[0].workload.record_kb=$r" "$IOZ"
+  done
+  for d in 0 40000; do
+    expect_status 0 "migration at $d pages/s under $p" -- "$BIN" -q -o "$WORK/mig-$p-$d" -p "$p" \
+      --set duration_s=20 --set "vms[0].workload.dirty_rate_pages_s=$d" "$MIG"
+  done
+done
+for r in 4 128; do
+  assert "IOzone $r KiB: closer's bandwidth at least 20% above native's" 'r = c >= 1.2 * n && n > 0' \
+    "n=$(metric "$WORK/ioz-native-$r/summary.json" ioz.io.throughput_Bps)" \
+    "c=$(metric "$WORK/ioz-closer-$r/summary.json" ioz.io.throughput_Bps)"
+done
+for d in 0 40000; do
+  assert "migration at $d pages/s: closer at least 20% faster than native" 'r = c > 0 && c < n / 1.2' \
+    "n=$(metric "$WORK/mig-native-$d/summary.json" vm1.migration.total_s)" \
+    "c=$(metric "$WORK/mig-closer-$d/summary.json" vm1.migration.total_s)"
+done
+assert "native migration time rises with the dirty rate (x1.5 or more)" 'r = b > 1.5 * a && a > 0' \
+  "a=$(metric "$WORK/mig-native-0/summary.json" vm1.migration.total_s)" \
+  "b=$(metric "$WORK/mig-native-40000/summary.json" vm1.migration.total_s)"
+assert "closer migration time flat in the dirty rate (within 5%)" 'r = b <= 1.05 * a && a > 0' \
+  "a=$(metric "$WORK/mig-closer-0/summary.json" vm1.migration.total_s)" \
+  "b=$(metric "$WORK/mig-closer-40000/summary.json" vm1.migration.total_s)"
+finish
