@@ -59,7 +59,9 @@ if wanted overprov; then
   echo "overprov: figures/fig-2.1.2-overprov.png, .svg ($(( $(date +%s) - t0 )) s)"
 fi
 if [ -x plots/headline.sh ] && [ ${#ONLY[@]} -eq 0 ]; then
-  plots/headline.sh results/figures >figures/headline.txt
-  cat figures/headline.txt
+  dirs=(); for d in results/figures/*/; do [ -f "$d/summary.csv" ] && dirs+=("${d%/}"); done
+  plots/headline.sh "${dirs[@]}" >figures/headline.csv 2>results/figures/headline.log
+  column -s, -t <figures/headline.csv 2>/dev/null || cat figures/headline.csv
+
 fi
 echo "all figures in $(( $(date +%s) - start )) s"
