@@ -54,3 +54,18 @@ check() {
     bad "$what"
   fi
 }
+
+# assert DESCRIPTION AWK-STATEMENTS VAR=VALUE...: passes if the statements
+# leave r true.
+assert() {
+  local what=$1 stmts=$2
+  shift 2
+  local a args=()
+  for a in "$@"; do args+=(-v "$a"); done
+  if awk "${args[@]}" "BEGIN { $stmts; exit !r }"; then ok; else bad "$what: $*"; fi
+}
+
+# Verdicts for assert over v, four space-separated values: rising (strictly
+# increasing and last/first > 2) and flat (max/min <= 1.05).
+rising='n = split(v, x, " "); r = n == 4; for (i = 2; i <= n; i++) r = r && x[i] > x[i - 1]; r = r && x[n] > 2 * x[1]'
+flat='n = split(v, x, " "); lo = hi = x[1]; for (i = 2; i <= n; i++) { if (x[i] < lo) lo = x[i]; if (x[i] > hi) hi = x[i] } r = n == 4 && lo > 0 && hi <= 1.05 * lo'

@@ -4,17 +4,9 @@
 # guests' back-end load on dom0 grows, native's migration, create and destroy
 # times rise with it, closer's stay flat (within 5%).
 . "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/shape_lib.bash"
 SC=$SRC/scenarios/fig-2.8b-lifecycle-vs-load.json
 LOADS="0 180 360 540" # blkback us per request: about 0%, 27%, 54%, 81% of dom0
-# assert DESCRIPTION AWK-STATEMENTS VAR=VALUE...: passes if the statements
-# leave r true.
-assert() {
-  local what=$1 stmts=$2
-  shift 2
-  local a args=()
-  for a in "$@"; do args+=(-v "$a"); done
-  if awk "${args[@]}" "BEGIN { $stmts; exit !r }"; then ok; else bad "$what: $*"; fi
-}
 for p in native closer; do
   for l in $LOADS; do
     expect_status 0 "$p at back_request_us=$l" -- "$BIN" -q -o "$WORK/$p-$l" -p "$p" \
@@ -27,10 +19,6 @@ values() {
   for l in $LOADS; do out="$out $(metric "$WORK/$2-$l/summary.json" "$1")"; done
   echo "$out"
 }
-# rising: strictly increasing and last/first > 2; flat: max/min <= 1.05 (both
-# leave their verdict in r)
-rising='n = split(v, x, " "); r = n == 4; for (i = 2; i <= n; i++) r = r && x[i] > x[i - 1]; r = r && x[n] > 2 * x[1]'
-flat='n = split(v, x, " "); lo = hi = x[1]; for (i = 2; i <= n; i++) { if (x[i] < lo) lo = x[i]; if (x[i] > hi) hi = x[i] } r = n == 4 && lo > 0 && hi <= 1.05 * lo'
 assert "native dom0 load rises to above 75%" "$rising"'; r = r && x[4] > 0.75' "v=$(values h0.dom0.main.cpu_load native)"
 for m in vm1.migration.total_s new.create_s old.destroy_s; do
   assert "native $m rises with dom0 load (x2 or more)" "$rising" "v=$(values $m native)"

@@ -4,17 +4,9 @@
 # main container fills and its migration time rises; closer's main container
 # keeps the agent alone and its migration time stays within 5%.
 . "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/shape_lib.bash"
 SC=$SRC/scenarios/fig-4.1b-migration-vs-main-load.json
 LOADS="0 140 280 420" # blkback us per request: native's dom0 about 5% to 87% busy
-# assert DESCRIPTION AWK-STATEMENTS VAR=VALUE...: passes if the statements
-# leave r true.
-assert() {
-  local what=$1 stmts=$2
-  shift 2
-  local a args=()
-  for a in "$@"; do args+=(-v "$a"); done
-  if awk "${args[@]}" "BEGIN { $stmts; exit !r }"; then ok; else bad "$what: $*"; fi
-}
 for p in native closer; do
   for l in $LOADS; do
     expect_status 0 "$p at back_request_us=$l" -- "$BIN" -q -o "$WORK/$p-$l" -p "$p" \
@@ -26,8 +18,6 @@ values() {
   for l in $LOADS; do out="$out $(metric "$WORK/$2-$l/summary.json" "$1")"; done
   echo "$out"
 }
-rising='n = split(v, x, " "); r = n == 4; for (i = 2; i <= n; i++) r = r && x[i] > x[i - 1]; r = r && x[n] > 2 * x[1]'
-flat='n = split(v, x, " "); lo = hi = x[1]; for (i = 2; i <= n; i++) { if (x[i] < lo) lo = x[i]; if (x[i] > hi) hi = x[i] } r = n == 4 && lo > 0 && hi <= 1.05 * lo'
 assert "native main-container load rises to above 75%" "$rising"'; r = r && x[4] > 0.75' "v=$(values h0.dom0.main.cpu_load native)"
 assert "closer main-container load stays below 2%" 'n = split(v, x, " "); r = n == 4; for (i = 1; i <= n; i++) r = r && x[i] < 0.02' \
   "v=$(values h0.dom0.main.cpu_load closer)"

@@ -5,17 +5,9 @@
 # which runs blkback and the save process next to it, than under native; and
 # closer's migration time barely moves with the dirty rate while native's rises.
 . "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/shape_lib.bash"
 IOZ=$SRC/scenarios/fig-4.2a-iozone-remote.json
 MIG=$SRC/scenarios/fig-4.2b-migration-remote.json
-# assert DESCRIPTION AWK-STATEMENTS VAR=VALUE...: passes if the statements
-# leave r true.
-assert() {
-  local what=$1 stmts=$2
-  shift 2
-  local a args=()
-  for a in "$@"; do args+=(-v "$a"); done
-  if awk "${args[@]}" "BEGIN { $stmts; exit !r }"; then ok; else bad "$what: $*"; fi
-}
 for p in native closer; do
   for r in 4 128; do
     expect_status 0 "IOzone $r KiB records under $p" -- "$BIN" -q -o "$WORK/ioz-$p-$r" -p "$p" \

@@ -5,17 +5,9 @@
 # than one on socket 0; closer, which runs the back end and the save process
 # next to the guest, migrates as fast as the co-located native dom0.
 . "$(dirname "$0")/lib.bash"
+. "$(dirname "$0")/shape_lib.bash"
 WEB=$SRC/scenarios/fig-2.9a-web-socket.json
 MIG=$SRC/scenarios/fig-2.9b-migration-socket.json
-# assert DESCRIPTION AWK-STATEMENTS VAR=VALUE...: passes if the statements
-# leave r true.
-assert() {
-  local what=$1 stmts=$2
-  shift 2
-  local a args=()
-  for a in "$@"; do args+=(-v "$a"); done
-  if awk "${args[@]}" "BEGIN { $stmts; exit !r }"; then ok; else bad "$what: $*"; fi
-}
 for s in 0 1; do
   expect_status 0 "web, native dom0 on socket $s" -- "$BIN" -q -o "$WORK/web-$s" -p native \
     --set duration_s=2 --set "policy_params.native.socket=$s" --set 'vms[0].workload.response_kb=128' "$WEB"
