@@ -3,11 +3,14 @@
 #include <errno.h>
 #include <glib.h>
 #include <inttypes.h>
+#include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "models/estimate.h"
 #include "models/world.h"
 #include "policies/policy.h"
 #include "sim/sim.h"
@@ -27,8 +30,106 @@ typedef struct {
     gboolean progress;
     gboolean no_progress;
     gboolean version;
+    char *max_events;
+    char *max_wall;
     char **args;
 } Options;
+
+/* Exit status of a run stopped early (a limit, SIGINT or SIGTERM) whose
+ * results were written, marked incomplete. */
+enum { EXIT_STOPPED = 3 };
+
+/* The signal that asked the run to stop (0: none).  The handler only sets
+ * it; the event loop looks at it before every event.  SA_RESETHAND makes a
+ * second signal kill the process at once. */
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* What stopped the run early, as summary.json and run.json say it
+ * ("stopped_by"), or NULL for a complete run. */
+static const char *stopped_by(const Sim *sim)
+{
+    switch (sim_stop_reason(sim)) {
+    case SIM_STOP_MAX_EVENTS:
+        return "max-events";
+    case SIM_STOP_DEADLINE:
+        return "max-wall";
+    case SIM_STOP_INTERRUPT:
+        return stop_signal == SIGTERM ? "SIGTERM" : "SIGINT";
+    default:
+        return NULL;
+    }
+}
+
+static gboolean parse_limits(const Options *o, uint64_t *max_events, double *max_wall, GError **err)
+{
+    *max_events = 0;
+    *max_wall = 0.0;
+    if (o->max_events) {
+        guint64 n;
+        if (!g_ascii_string_to_unsigned(o->max_events, 10, 1, G_MAXUINT64, &n, NULL)) {
+            g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_USAGE,
+                        "--max-events %s: expected a positive integer", o->max_events);
+            return FALSE;
+        }
+        *max_events = n;
+    }
+    if (o->max_wall) {
+        char *end;
+        double s = g_ascii_strtod(o->max_wall, &end);
+        if (end == o->max_wall || *end || !isfinite(s) || s <= 0 || s > 1e9) {
+            g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_USAGE,
+                        "--max-wall %s: expected a number of seconds in (0, 1e9]", o->max_wall);
+            return FALSE;
+        }
+        *max_wall = s;
+    }
+    return TRUE;
+}
+
+/* Refuses, before anything is built, a scenario whose estimated memory
+ * exceeds what the machine has; notes one whose request-level workloads
+ * need more events than --max-events allows. */
+static gboolean check_resources(const char *path, SimJsonDoc *doc, uint64_t max_events,
+                                gboolean quiet, GError **err)
+{
+    WorldEstimate e;
+    world_estimate(doc, &e);
+    const char *what;
+    uint64_t avail = world_memory_available(&what);
+    gboolean ok = TRUE;
+    if (avail > 0 && e.memory_bytes > (double)avail) {
+        g_autofree char *where = sim_json_doc_where(doc, e.memory_key ? e.memory_key : "");
+        g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT,
+                    "%s: this scenario needs about %.0f MiB of memory (%.0f MiB for %s; "
+                    "see docs/ROBUSTNESS.md), more than the %.0f MiB available (%s)",
+                    where, e.memory_bytes / 1048576.0, e.memory_part / 1048576.0,
+                    e.memory_key ? e.memory_key : "the program", (double)avail / 1048576.0, what);
+        ok = FALSE;
+    } else if (max_events && e.events > (double)max_events && !quiet) {
+        fprintf(stderr,
+                "dom0sim: note: %s: %s needs at least %.3g events, more than --max-events %" PRIu64
+                ": the run will stop early\n",
+                path, e.events_key, e.events, max_events);
+    }
+    world_estimate_clear(&e);
+    return ok;
+}
 
 static void print_policies(void)
 {
@@ -85,6 +186,15 @@ static gboolean apply_overrides(const Options *o, const SimSchema *schema, SimJs
     return TRUE;
 }
 
+/* "complete": whether the run reached its horizon; if not, "stopped_by". */
+static void add_completeness(cJSON *root, const Sim *sim)
+{
+    const char *by = stopped_by(sim);
+    cJSON_AddBoolToObject(root, "complete", by == NULL);
+    if (by)
+        cJSON_AddStringToObject(root, "stopped_by", by);
+}
+
 static char *summary_json(const Sim *sim, const World *w)
 {
     g_autoptr(GPtrArray) names = sim_metric_names(sim);
@@ -94,6 +204,7 @@ static char *summary_json(const Sim *sim, const World *w)
     cJSON_AddNumberToObject(root, "seed", (double)sim_seed(sim));
     cJSON_AddNumberToObject(root, "simulated_time_s", sim_time_to_s(sim_now(sim)));
     cJSON_AddNumberToObject(root, "events_processed", (double)sim_events_processed(sim));
+    add_completeness(root, sim);
     cJSON *metrics = cJSON_AddObjectToObject(root, "metrics");
     for (guint i = 0; i < names->len; i++) {
         double v = 0.0;
@@ -134,7 +245,7 @@ static char *run_json(const Sim *sim, const World *w, int argc, char **argv, con
         cJSON_AddStringToObject(host, "machine", u.machine);
         cJSON_AddNumberToObject(host, "cpus", (double)g_get_num_processors());
     }
-    cJSON_AddBoolToObject(root, "complete", 1);
+    add_completeness(root, sim);
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     char *out = g_strconcat(text, "\n", NULL);
@@ -166,6 +277,8 @@ static gboolean write_iozone_report(const World *w, const char *path, GError **e
 static int run(Options *o, int argc, char **argv, GError **err)
 {
     const char *path = o->args[0];
+    /* --max-wall counts from here, building included. */
+    gint64 t0 = g_get_monotonic_time();
     /* A scenario path that names nothing is a usage mistake, not an I/O
      * failure of the run. */
     if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
@@ -175,8 +288,14 @@ static int run(Options *o, int argc, char **argv, GError **err)
     g_autoptr(SimSchema) schema = sim_schema_new_builtin(err);
     if (!schema)
         return 1;
+    uint64_t max_events;
+    double max_wall;
+    if (!parse_limits(o, &max_events, &max_wall, err))
+        return 1;
     g_autoptr(SimJsonDoc) doc = sim_json_load_file(path, err);
     if (!doc || !apply_overrides(o, schema, doc, err) || !sim_schema_validate(schema, doc, err))
+        return 1;
+    if (!check_resources(path, doc, max_events, o->quiet, err))
         return 1;
     uint64_t seed = (uint64_t)cJSON_GetNumberValue(
         cJSON_GetObjectItemCaseSensitive(sim_json_doc_root(doc), "seed"));
@@ -198,6 +317,12 @@ static int run(Options *o, int argc, char **argv, GError **err)
                     out_dir, g_strerror(errno));
         return 1;
     }
+    static const char *const outputs[] = {"timeseries.csv", "migration_rounds.csv",
+                                          "iozone_report.txt", "summary.json", "run.json"};
+    for (size_t i = 0; i < G_N_ELEMENTS(outputs); i++) {
+        g_autofree char *p = g_build_filename(out_dir, outputs[i], NULL);
+        sim_atomic_remove_stale(p);
+    }
     g_autofree char *ts_path = g_build_filename(out_dir, "timeseries.csv", NULL);
     if (!sim_timeseries_open(sim, ts_path, err))
         return 1;
@@ -208,10 +333,16 @@ static int run(Options *o, int argc, char **argv, GError **err)
     if (show_progress)
         sim_set_progress(sim, progress_cb, &wall_start, 0.5);
 
+    sim_set_max_events(sim, max_events);
+    if (max_wall > 0)
+        sim_set_deadline(sim, t0 + (gint64)(max_wall * 1e6));
+    sim_set_interrupt(sim, &stop_signal);
+
     world_start(w);
     sim_run(sim, world_duration(w));
     if (!world_ok(w, err))
         return 1;
+    const char *stopped = stopped_by(sim);
     world_finish(w);
     double wall_s = (double)(g_get_monotonic_time() - wall_start) / 1e6;
     if (show_progress) {
@@ -242,6 +373,18 @@ static int run(Options *o, int argc, char **argv, GError **err)
                "migration_rounds.csv%s)\n",
                out_dir, iozone ? ", iozone_report.txt" : "");
     }
+    if (stopped) {
+        g_autofree char *why =
+            strcmp(stopped, "max-events") == 0 ? g_strdup_printf("--max-events %s", o->max_events)
+            : strcmp(stopped, "max-wall") == 0 ? g_strdup_printf("--max-wall %s", o->max_wall)
+                                               : g_strdup(stopped);
+        fprintf(stderr,
+                "dom0sim: stopped early by %s after %" PRIu64
+                " events, at %.3f of %.3f simulated s; results in %s/ marked incomplete\n",
+                why, sim_events_processed(sim), sim_time_to_s(sim_now(sim)),
+                sim_time_to_s(world_duration(w)), out_dir);
+        return EXIT_STOPPED;
+    }
     return 0;
 }
 
@@ -264,6 +407,10 @@ int main(int argc, char **argv)
         {"progress", 0, 0, G_OPTION_ARG_NONE, &o.progress,
          "Show progress on stderr (default when stderr is a terminal)", NULL},
         {"no-progress", 0, 0, G_OPTION_ARG_NONE, &o.no_progress, "Never show progress", NULL},
+        {"max-events", 0, 0, G_OPTION_ARG_STRING, &o.max_events,
+         "Stop after N events, writing results marked incomplete (exit 3)", "N"},
+        {"max-wall", 0, 0, G_OPTION_ARG_STRING, &o.max_wall,
+         "Stop after SECONDS of wall time, writing results marked incomplete (exit 3)", "SECONDS"},
         {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", NULL},
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.args, NULL, NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -271,7 +418,9 @@ int main(int argc, char **argv)
     g_autoptr(GOptionContext) ctx = g_option_context_new("SCENARIO.json");
     g_option_context_set_summary(ctx, "Simulate a Xen-like host's dom0 under a sizing and "
                                       "placement policy.\nExit status: 0 ok, 2 bad usage or "
-                                      "bad input, 1 other failure.");
+                                      "bad input, 1 other failure, 3 stopped early\n(--max-events, "
+                                      "--max-wall, SIGINT, SIGTERM) with results marked "
+                                      "incomplete.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     int status = 0;
@@ -290,14 +439,22 @@ int main(int argc, char **argv)
     } else if (!o.args || !o.args[0] || o.args[1]) {
         fprintf(stderr, "dom0sim: expected exactly one scenario file (see --help)\n");
         status = 2;
-    } else if (run(&o, orig_argc, orig, &err) != 0 || err) {
-        fprintf(stderr, "dom0sim: %s\n", err ? err->message : "failed");
-        status = err ? dom0sim_error_exit_status(err) : 1;
-        g_clear_error(&err);
+    } else {
+        catch_stop_signals();
+        int rc = run(&o, orig_argc, orig, &err);
+        if (err || (rc != 0 && rc != EXIT_STOPPED)) {
+            fprintf(stderr, "dom0sim: %s\n", err ? err->message : "failed");
+            status = err ? dom0sim_error_exit_status(err) : 1;
+            g_clear_error(&err);
+        } else {
+            status = rc;
+        }
     }
     g_free(o.out_dir);
     g_free(o.seed);
     g_free(o.policy);
+    g_free(o.max_events);
+    g_free(o.max_wall);
     g_strfreev(o.sets);
     g_strfreev(o.args);
     return status;

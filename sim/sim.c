@@ -21,7 +21,13 @@ struct Sim {
     SimProgressFn progress;
     void *progress_data;
     gint64 progress_every_us;
+    uint64_t max_events;                    /* UINT64_MAX: none */
+    gint64 deadline_us;                     /* 0: none */
+    const volatile sig_atomic_t *interrupt; /* never NULL: points at no_interrupt */
+    SimStopReason stop_reason;
 };
+
+static const volatile sig_atomic_t no_interrupt = 0;
 
 Sim *sim_new(uint64_t seed)
 {
@@ -30,6 +36,8 @@ Sim *sim_new(uint64_t seed)
     sim->queue = sim_queue_new();
     sim->rngs = sim_rng_set_new(seed);
     sim->metrics = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    sim->max_events = UINT64_MAX;
+    sim->interrupt = &no_interrupt;
     return sim;
 }
 
@@ -214,6 +222,43 @@ void sim_set_progress(Sim *sim, SimProgressFn fn, void *data, double every_wall_
 void sim_stop(Sim *sim)
 {
     sim->stop = true;
+    sim->stop_reason = SIM_STOP_CALLED;
+}
+
+void sim_set_max_events(Sim *sim, uint64_t max_events)
+{
+    sim->max_events = max_events ? max_events : UINT64_MAX;
+}
+
+void sim_set_deadline(Sim *sim, gint64 deadline_us)
+{
+    sim->deadline_us = deadline_us;
+}
+
+void sim_set_interrupt(Sim *sim, const volatile sig_atomic_t *flag)
+{
+    sim->interrupt = flag ? flag : &no_interrupt;
+}
+
+SimStopReason sim_stop_reason(const Sim *sim)
+{
+    return sim->stop_reason;
+}
+
+/* Whether a limit stops the run before its next event (sets the reason). */
+static bool limit_reached(Sim *sim)
+{
+    if (*sim->interrupt)
+        sim->stop_reason = SIM_STOP_INTERRUPT;
+    else if (sim->events >= sim->max_events)
+        sim->stop_reason = SIM_STOP_MAX_EVENTS;
+    else if (sim->deadline_us && (sim->events & 65535) == 0 &&
+             g_get_monotonic_time() >= sim->deadline_us)
+        sim->stop_reason = SIM_STOP_DEADLINE;
+    else
+        return false;
+    sim->stop = true;
+    return true;
 }
 
 uint64_t sim_run(Sim *sim, SimTime until)
@@ -221,9 +266,13 @@ uint64_t sim_run(Sim *sim, SimTime until)
     uint64_t start_events = sim->events;
     gint64 next_report = sim->progress ? g_get_monotonic_time() + sim->progress_every_us : 0;
     sim->stop = false;
+    sim->stop_reason = SIM_STOP_NONE;
     while (!sim->stop) {
         SimTime t = sim_queue_peek_time(sim->queue);
         if (t == SIM_TIME_MAX || t > until)
+            break;
+        /* Only now: a run that needs no further event is complete. */
+        if (limit_reached(sim))
             break;
         SimEventFn fn;
         void *data;

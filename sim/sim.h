@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include <gsl/gsl_rng.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -65,5 +66,28 @@ void sim_set_progress(Sim *sim, SimProgressFn fn, void *data, double every_wall_
  * run by this call. */
 uint64_t sim_run(Sim *sim, SimTime until);
 void sim_stop(Sim *sim);
+
+/* Bounds on a run, checked by sim_run between events; reaching one stops
+ * the run as sim_stop does, and sim_stop_reason says which.  A run that
+ * needs no more events than the limit, or that ends before the deadline,
+ * is not stopped. */
+typedef enum {
+    SIM_STOP_NONE,       /* the last sim_run reached its horizon or ran out of events */
+    SIM_STOP_CALLED,     /* sim_stop (a model) */
+    SIM_STOP_MAX_EVENTS, /* sim_set_max_events */
+    SIM_STOP_DEADLINE,   /* sim_set_deadline */
+    SIM_STOP_INTERRUPT,  /* the flag of sim_set_interrupt became non-zero */
+} SimStopReason;
+/* At most `max_events` events in all (counted as sim_events_processed);
+ * 0 removes the limit. */
+void sim_set_max_events(Sim *sim, uint64_t max_events);
+/* Stops once g_get_monotonic_time() passes `deadline_us` (0: no deadline).
+ * The clock is read every 65536 events, so the run overshoots by at most
+ * that many events' time (a few milliseconds). */
+void sim_set_deadline(Sim *sim, gint64 deadline_us);
+/* Stops before the next event once *flag is non-zero: a signal handler
+ * sets it.  NULL removes the check. */
+void sim_set_interrupt(Sim *sim, const volatile sig_atomic_t *flag);
+SimStopReason sim_stop_reason(const Sim *sim);
 
 #endif
