@@ -187,7 +187,7 @@ expect_in "$G/summary.csv" ",NA,NA,NA" "n=1: sd and CI are NA"
 : >"$G/metrics.txt"
 expect_status 0 "merge with every metric" -- "$MERGE" "$G"
 want=$(grep -cE '^[[:space:]]*"[^"]+":' "$G/runs/r0001/summary.json")
-want=$((want - 6))  # scenario, policy, seed, simulated_time_s, events_processed, metrics
+want=$((want - 7))  # scenario, policy, seed, simulated_time_s, events_processed, complete, metrics
 [ "$(rows "$G/results.csv")" -eq "$want" ] && ok || bad "all metrics: $(rows "$G/results.csv") rows, expected $want"
 # Any JSON layout: the same summary.json on one line, one metric null.
 tr -d '\n\t' <"$G/runs/r0001/summary.json" |
