@@ -7,7 +7,9 @@
 S=$SRC/scenarios/migration.json
 REF=$WORK/ref
 OUT=$WORK/killed
-KILLS=${KILLS:-100}
+# 100 kills; fewer in a sanitizer build, where every run is ten times slower
+# (the property tested is the same).
+if [ -n "${DOM0SIM_SANITIZED:-}" ]; then KILLS=${KILLS:-25}; else KILLS=${KILLS:-100}; fi
 
 # Reference outputs, and how long a run takes (the kill delays span it).
 t0=$(date +%s%N)
@@ -18,7 +20,7 @@ span_us=$((($(date +%s%N) - t0) / 1000 + 20000))
 # run.json holds wall times; it must be whole JSON that says it is complete.
 valid_run_json() {
   [ "$(tail -c 2 "$1" | od -An -c | tr -d ' ')" = '}\n' ] || return 1
-  jq -e '.complete == true' "$1" >/dev/null 2>&1
+  [ "$(head -c 1 "$1")" = "{" ] && grep -q '^[[:space:]]*"complete":[[:space:]]*true,\{0,1\}$' "$1"
 }
 
 partial=0
