@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 # zlib to write gzip traces and ISA-L to read them fast, gnuplot for figures,
 # GNU parallel for sweeps.
 packages=(gcc make cmake pkg-config libglib2.0-dev libgsl-dev libcsv-dev libcjson-dev check
-          zlib1g-dev libisal-dev gnuplot-nox parallel)
+          zlib1g-dev libisal-dev gnuplot-nox parallel valgrind)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,9 +1,11 @@
 #include "models/grant.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include "sim/sim_error.h"
+#include "sim/sim_invariant.h"
 
 /* One v1 entry.  GTF_reading and GTF_writing are not stored: Xen sets them
  * exactly while the pins are non-zero, so deriving them from the pins
@@ -172,6 +174,83 @@ static int access_refusal(const Entry *e, int user, bool write)
     return -1;
 }
 
+/* ---- invariants (sim/sim_invariant.h) ---- */
+
+/* Grant rules on one entry, after an operation touched it: only a granted
+ * entry is pinned, a read-only grant has no writable mapping, and no pin
+ * counter passed its limit.  O(1). */
+static void entry_check(const GrantDomain *g, uint32_t ref, const char *op)
+{
+#ifdef DOM0SIM_CHECKS
+    const Entry *e = &g->entries[ref];
+    unsigned pins = (unsigned)e->read_pins + e->write_pins;
+    SIM_INVARIANT(pins == 0 || entry_granted(e), "grant rules held",
+                  "%s: d%d ref %u is not granted but has %u mappings", op, g->domid, ref, pins);
+    SIM_INVARIANT(!(e->flags & GTF_readonly) || e->write_pins == 0, "grant rules held",
+                  "%s: d%d ref %u is granted read-only to d%u but mapped writable %u times", op,
+                  g->domid, ref, e->peer, e->write_pins);
+    SIM_INVARIANT(e->read_pins <= GRANT_PIN_MAX && e->write_pins <= GRANT_PIN_MAX,
+                  "grant rules held", "%s: d%d ref %u has pins r%u w%u, above the limit %u", op,
+                  g->domid, ref, e->read_pins, e->write_pins, GRANT_PIN_MAX);
+#else
+    (void)g;
+    (void)ref;
+    (void)op;
+#endif
+}
+
+/* A live mapping, or a copy, by `user` of entry `ref` of g: the entry must
+ * be granted to `user`, and writable if the access writes.  An entry ended
+ * (or re-granted) while mapped shows up here when the mapping is torn down. */
+static void access_check(const GrantDomain *g, uint32_t ref, int user, bool write, const char *op)
+{
+#ifdef DOM0SIM_CHECKS
+    const Entry *e = ref < g->refs.high ? &g->entries[ref] : &free_entry;
+    SIM_INVARIANT(entry_granted(e) && e->peer == user, "grant rules held",
+                  "%s: d%d uses d%d ref %u, which is %s", op, user, g->domid, ref,
+                  entry_granted(e) ? "granted to another domain"
+                                   : "not granted (ended while mapped?)");
+    SIM_INVARIANT(!write || !(e->flags & GTF_readonly), "grant rules held",
+                  "%s: d%d writes d%d ref %u, which is granted read-only", op, user, g->domid, ref);
+#else
+    (void)g;
+    (void)ref;
+    (void)user;
+    (void)write;
+    (void)op;
+#endif
+}
+
+void grant_space_check_or_abort(const GrantSpace *s, const char *host, const char *where)
+{
+#ifdef DOM0SIM_CHECKS
+    g_autoptr(GString) why = g_string_new(NULL);
+    if (!grant_space_check(s, why)) {
+        if (why->len > 0 && why->str[why->len - 1] == '\n')
+            g_string_truncate(why, why->len - 1);
+        sim_invariant_failed("grant rules held", "host '%s' at %s: %s", host, where, why->str);
+    }
+#else
+    (void)s;
+    (void)host;
+    (void)where;
+#endif
+}
+
+#ifdef DOM0SIM_CHECKS
+void grant_debug_set_entry(GrantSpace *s, int domid, int64_t ref, uint16_t flags, int peer,
+                           uint16_t read_pins, uint16_t write_pins)
+{
+    GrantDomain *g = domain_of(s, domid);
+    g_return_if_fail(g != NULL && ref >= 0 && ref < (int64_t)g->refs.high);
+    Entry *e = &g->entries[ref];
+    e->flags = flags;
+    e->peer = (uint16_t)peer;
+    e->read_pins = read_pins;
+    e->write_pins = write_pins;
+}
+#endif
+
 /* ---- the space ---- */
 
 static void domain_free(gpointer p)
@@ -317,6 +396,8 @@ int grant_map(GrantSpace *s, int mapper, int granter, int64_t ref, bool readonly
     else
         e->write_pins++;
     m->counters.maps++;
+    access_check(g, (uint32_t)ref, mapper, !readonly, "grant_map");
+    entry_check(g, (uint32_t)ref, "grant_map");
     if (handle_out)
         *handle_out = h;
     return GNTST_okay;
@@ -339,6 +420,12 @@ int grant_unmap(GrantSpace *s, int mapper, int64_t handle)
     GrantDomain *g = domain_of(s, mp->granter);
     g_assert(g != NULL && mp->ref < g->refs.high);
     Entry *e = &g->entries[mp->ref];
+    access_check(g, mp->ref, mapper, !mp->readonly, "grant_unmap");
+    /* Map counts never negative. */
+    SIM_INVARIANT((mp->readonly ? e->read_pins : e->write_pins) > 0, "grant rules held",
+                  "grant_unmap: d%d handle %" PRId64 " unmaps d%d ref %u, whose %s map count is "
+                  "already 0",
+                  mapper, handle, mp->granter, mp->ref, mp->readonly ? "read-only" : "writable");
     if (mp->readonly) {
         g_assert(e->read_pins > 0);
         e->read_pins--;
@@ -346,6 +433,7 @@ int grant_unmap(GrantSpace *s, int mapper, int64_t handle)
         g_assert(e->write_pins > 0);
         e->write_pins--;
     }
+    entry_check(g, mp->ref, "grant_unmap");
     mp->granter = MAPPING_FREE;
     pool_put(&m->handles, (uint32_t)handle);
     m->counters.unmaps++;
@@ -409,6 +497,14 @@ int grant_copy(GrantSpace *s, int caller, const GrantCopySeg *src, const GrantCo
     if (!copy_fits(src->offset, len) || !copy_fits(dst->offset, len))
         return refuse(&c->counters, GRANT_REFUSE_COPY_ARG);
 
+    if (src->is_ref) {
+        access_check(sd, (uint32_t)src->ref, caller, false, "grant_copy");
+        entry_check(sd, (uint32_t)src->ref, "grant_copy");
+    }
+    if (dst->is_ref) {
+        access_check(dd, (uint32_t)dst->ref, caller, true, "grant_copy");
+        entry_check(dd, (uint32_t)dst->ref, "grant_copy");
+    }
     c->counters.copies++;
     c->counters.copy_bytes += (uint64_t)len;
     return GNTST_okay;

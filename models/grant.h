@@ -254,6 +254,19 @@ uint64_t grant_counters_refused_total(const GrantCounters *c);
  * (may be NULL).  Linear in the tables' high-water marks; for tests. */
 gboolean grant_space_check(const GrantSpace *s, GString *why);
 
+/* With invariant checks compiled in (sim/sim_invariant.h): runs
+ * grant_space_check and aborts with its description, naming `host` and
+ * `where`, if it fails.  A no-op otherwise.  Besides this whole-space check
+ * (hosts run it when sampling and at the end of a run), every map, unmap
+ * and copy checks the rules on the entry it touches. */
+void grant_space_check_or_abort(const GrantSpace *s, const char *host, const char *where);
+#ifdef DOM0SIM_CHECKS
+/* Tests only: overwrites an entry below the table's high-water mark without
+ * any check, to break the grant rules on purpose. */
+void grant_debug_set_entry(GrantSpace *s, int domid, int64_t ref, uint16_t flags, int peer,
+                           uint16_t read_pins, uint16_t write_pins);
+#endif
+
 /* A 64-bit hash of all of `domid`'s state (entries, pins, mappings, free
  * lists, counters); 0 for an unknown domid.  Equal states hash equal, so a
  * test can show an operation left a domain untouched. */

@@ -1,9 +1,12 @@
 #include "models/host.h"
 
+#include "sim/sim_invariant.h"
+
 #include <inttypes.h>
 #include <math.h>
 
 #include "sim/sim_error.h"
+#include "sim/sim_invariant.h"
 
 /* ---- accounting hooks ----------------------------------------------------- */
 
@@ -523,13 +526,42 @@ void host_sample(Host *h)
     }
     h->last_sample = now;
     h->last_main_busy = busy;
+    host_check(h, "sample");
     if (h->secondary)
         sim_ts_record(h->sim, h->name, "dom0.secondary.cpu_s", host_secondary_busy_ns(h) / 1e9);
     sim_ts_record(h->sim, h->name, "guests", h->n_resident);
 }
 
+void host_check(const Host *h, const char *where)
+{
+#ifdef DOM0SIM_CHECKS
+    /* Memory conserved: what the NUMA nodes count as used is exactly what
+     * dom0 and the guests still on the host hold. */
+    int n = numa_nodes(h->numa);
+    for (int node = 0; node < n; node++) {
+        uint64_t held = h->dom0->mem[node];
+        for (guint i = 0; i < h->guests->len; i++) {
+            const Domain *g = h->guests->pdata[i];
+            if (g->state != DOMAIN_GONE)
+                held += g->mem[node];
+        }
+        uint64_t used = numa_used_bytes(h->numa, node);
+        SIM_INVARIANT(held == used, "memory conserved",
+                      "host '%s' at %s: node %d has %" G_GUINT64_FORMAT
+                      " bytes in use but its domains hold %" G_GUINT64_FORMAT,
+                      h->name, where, node, used, held);
+    }
+    sched_check(h->sched, where);
+    grant_space_check_or_abort(h->grants, h->name, where);
+#else
+    (void)h;
+    (void)where;
+#endif
+}
+
 void host_finish(Host *h)
 {
+    host_check(h, "end of run");
     Sim *sim = h->sim;
     SimTime now = sim_now(sim);
     double elapsed = (double)now;

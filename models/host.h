@@ -145,6 +145,13 @@ uint64_t host_dom0_allocated(const Host *h);
 
 /* Writes periodic rows (load over the last interval) to the time series. */
 void host_sample(Host *h);
+/* With invariant checks compiled in (sim/sim_invariant.h), checks that the
+ * NUMA nodes' used memory equals what dom0 and the resident guests hold,
+ * CPU time conservation (sched_check) and every grant rule
+ * (grant_space_check), aborting on a violation; `where` names the
+ * checkpoint in the message.  A no-op otherwise.  host_sample and
+ * host_finish call it. */
+void host_check(const Host *h, const char *where);
 /* Writes the host's final metrics. */
 void host_finish(Host *h);
 /* Discards the work still queued or running on every vCPU of the host (each

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "sim/sim_error.h"
+#include "sim/sim_invariant.h"
 
 struct NumaHost {
     int nodes;
@@ -13,6 +14,23 @@ struct NumaHost {
     int *distance;           /* nodes * nodes, row-major */
     uint64_t *used;          /* bytes in use per node */
 };
+
+/* Memory conserved on every node: used never exceeds the node's size (free
+ * is derived as size - used, so used + free == size holds exactly when used
+ * fits).  O(nodes); checked before and after every allocation and release. */
+static void numa_check(const NumaHost *h, const char *op)
+{
+#ifdef DOM0SIM_CHECKS
+    for (int i = 0; i < h->nodes; i++)
+        SIM_INVARIANT(h->used[i] <= h->node_bytes, "NUMA memory conserved",
+                      "%s: node %d has %" G_GUINT64_FORMAT
+                      " bytes in use but only %" G_GUINT64_FORMAT " bytes",
+                      op, i, h->used[i], h->node_bytes);
+#else
+    (void)h;
+    (void)op;
+#endif
+}
 
 static gboolean node_ok(const NumaHost *h, int node)
 {
@@ -270,6 +288,7 @@ gboolean numa_alloc(NumaHost *h, uint64_t bytes, NumaMemPolicy pol, int node, ui
 {
     g_return_val_if_fail(out != NULL, FALSE);
     g_return_val_if_fail(pol == NUMA_MEM_INTERLEAVE || node_ok(h, node), FALSE);
+    numa_check(h, "before numa_alloc");
     int n = h->nodes;
     uint64_t pages = bytes / NUMA_PAGE_BYTES + (bytes % NUMA_PAGE_BYTES != 0);
     uint64_t cap[NUMA_MAX_NODES], got[NUMA_MAX_NODES] = {0};
@@ -311,6 +330,7 @@ gboolean numa_alloc(NumaHost *h, uint64_t bytes, NumaMemPolicy pol, int node, ui
         out[i] = got[i] * NUMA_PAGE_BYTES;
         h->used[i] += out[i];
     }
+    numa_check(h, "numa_alloc");
     return TRUE;
 }
 
@@ -327,7 +347,16 @@ void numa_release(NumaHost *h, const uint64_t *per_node)
             h->used[i] -= per_node[i];
         }
     }
+    numa_check(h, "numa_release");
 }
+
+#ifdef DOM0SIM_CHECKS
+void numa_debug_set_used(NumaHost *h, int node, uint64_t bytes)
+{
+    g_return_if_fail(node_ok(h, node));
+    h->used[node] = bytes;
+}
+#endif
 
 uint64_t numa_free_bytes(const NumaHost *h, int node)
 {

@@ -112,6 +112,11 @@ void numa_release(NumaHost *h, const uint64_t *per_node);
 /* Bytes free / in use on `node`; used + free == memory_per_node always. */
 uint64_t numa_free_bytes(const NumaHost *h, int node);
 uint64_t numa_used_bytes(const NumaHost *h, int node);
+#ifdef DOM0SIM_CHECKS
+/* Tests only (builds with invariant checks): sets the bytes in use on
+ * `node` without any check, to break memory conservation on purpose. */
+void numa_debug_set_used(NumaHost *h, int node, uint64_t bytes);
+#endif
 /* Bytes of memory on all nodes together. */
 uint64_t numa_total_bytes(const NumaHost *h);
 /* Bytes per node of the host (memory_per_node). */

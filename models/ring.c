@@ -1,6 +1,9 @@
 #include "models/ring.h"
 
+#include <string.h>
+
 #include "sim/sim_error.h"
+#include "sim/sim_invariant.h"
 
 /* All index arithmetic is on uint32_t, Xen's RING_IDX: differences of
  * free-running counters are right modulo 2^32 even after a wrap, which is
@@ -22,7 +25,61 @@ struct Ring {
     uint64_t rsp_notify_sent, rsp_notify_suppressed;
     uint64_t stalls, misuse;
     unsigned peak_occupancy;
+#ifdef DOM0SIM_CHECKS
+    /* The indices the ring trusts, as of the last check (monotonicity). */
+    uint32_t seen[5];
+#endif
 };
+
+#ifdef DOM0SIM_CHECKS
+/* The indices only the ring itself writes, oldest first.  The shared
+ * req_prod and the event indices are left out: a front end may write any
+ * value there (ring_front_write_req_prod), which the back end refuses as
+ * misuse, so they are not invariants of the model. */
+static void trusted_indices(const Ring *r, uint32_t out[5])
+{
+    out[0] = r->rsp_cons;
+    out[1] = r->rsp_prod;
+    out[2] = r->rsp_prod_pvt;
+    out[3] = r->req_cons;
+    out[4] = r->req_prod_pvt;
+}
+#endif
+
+/* Ring slots conserved: each index trails the next in the chain rsp_cons
+ * <= rsp_prod <= rsp_prod_pvt <= req_cons <= req_prod_pvt (modulo 2^32),
+ * the whole chain spans at most `size` slots (requests produced minus
+ * responses consumed), and no index moved backwards since the last check.
+ * Checked after every operation that moves an index. */
+static void ring_check(Ring *r, const char *op)
+{
+#ifdef DOM0SIM_CHECKS
+    static const char *const names[5] = {"rsp_cons", "rsp_prod", "rsp_prod_pvt", "req_cons",
+                                         "req_prod_pvt"};
+    uint32_t ix[5];
+    trusted_indices(r, ix);
+    uint32_t span = ix[4] - ix[0];
+    SIM_INVARIANT(span <= r->size, "ring slots conserved",
+                  "ring %p after %s: %u requests outstanding (req_prod_pvt %u - rsp_cons %u) "
+                  "in a ring of %u slots",
+                  (void *)r, op, span, ix[4], ix[0], r->size);
+    uint64_t sum = 0;
+    for (int i = 0; i < 4; i++)
+        sum += (uint32_t)(ix[i + 1] - ix[i]);
+    for (int i = 0; i < 4 && sum != span; i++)
+        SIM_INVARIANT((uint32_t)(ix[i + 1] - ix[i]) <= span, "ring indices ordered",
+                      "ring %p after %s: %s %u is ahead of %s %u", (void *)r, op, names[i], ix[i],
+                      names[i + 1], ix[i + 1]);
+    for (int i = 0; i < 5; i++)
+        SIM_INVARIANT((uint32_t)(ix[i] - r->seen[i]) <= r->size, "ring indices monotonic",
+                      "ring %p after %s: %s went from %u to %u", (void *)r, op, names[i],
+                      r->seen[i], ix[i]);
+    memcpy(r->seen, ix, sizeof ix);
+#else
+    (void)r;
+    (void)op;
+#endif
+}
 
 static bool pages_ok(unsigned pages)
 {
@@ -73,6 +130,9 @@ Ring *ring_new_at(unsigned pages, size_t entry_bytes, uint32_t start, GError **e
     r->req_event = r->rsp_event = start + 1;
     r->req_prod_pvt = r->rsp_cons = start;
     r->rsp_prod_pvt = r->req_cons = start;
+#ifdef DOM0SIM_CHECKS
+    trusted_indices(r, r->seen);
+#endif
     return r;
 }
 
@@ -148,6 +208,7 @@ RingStatus ring_push_request(Ring *r, void *payload)
     unsigned occ = ring_occupancy(r);
     if (occ > r->peak_occupancy)
         r->peak_occupancy = occ;
+    ring_check(r, "push_request");
     return RING_OK;
 }
 
@@ -182,6 +243,7 @@ RingStatus ring_take_response(Ring *r, void **payload)
     /* Cleared so that a stale payload can never be handed out twice. */
     r->slot[i] = NULL;
     r->rsp_cons++;
+    ring_check(r, "take_response");
     return RING_OK;
 }
 
@@ -225,6 +287,7 @@ RingStatus ring_take_request(Ring *r, void **payload)
     if (payload)
         *payload = r->slot[r->req_cons & r->mask];
     r->req_cons++;
+    ring_check(r, "take_request");
     return RING_OK;
 }
 
@@ -244,6 +307,7 @@ RingStatus ring_push_response(Ring *r, void *payload)
     r->slot[r->rsp_prod_pvt & r->mask] = payload;
     r->rsp_prod_pvt++;
     r->responses_pushed++;
+    ring_check(r, "push_response");
     return RING_OK;
 }
 
@@ -251,6 +315,7 @@ bool ring_push_responses_and_check_notify(Ring *r)
 {
     uint32_t old = r->rsp_prod, new_prod = r->rsp_prod_pvt;
     r->rsp_prod = new_prod;
+    ring_check(r, "push_responses");
     if (new_prod == old)
         return false;
     bool notify = must_notify(old, new_prod, r->rsp_event);
@@ -274,6 +339,20 @@ void ring_front_write_req_prod(Ring *r, uint32_t value)
 {
     r->req_prod = value;
 }
+
+#ifdef DOM0SIM_CHECKS
+void ring_debug_set_indices(Ring *r, const RingIndices *ix)
+{
+    r->req_prod = ix->req_prod;
+    r->req_event = ix->req_event;
+    r->rsp_prod = ix->rsp_prod;
+    r->rsp_event = ix->rsp_event;
+    r->req_prod_pvt = ix->req_prod_pvt;
+    r->rsp_cons = ix->rsp_cons;
+    r->rsp_prod_pvt = ix->rsp_prod_pvt;
+    r->req_cons = ix->req_cons;
+}
+#endif
 
 /* ---- Counters ---- */
 

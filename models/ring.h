@@ -154,6 +154,13 @@ bool ring_final_check_for_requests(Ring *r);
  * honest publish overwrites the value. */
 void ring_front_write_req_prod(Ring *r, uint32_t value);
 
+#ifdef DOM0SIM_CHECKS
+/* Tests only (builds with invariant checks): overwrites every index without
+ * any check, to break the ring's invariants on purpose.  The next operation
+ * that moves an index checks them (sim/sim_invariant.h). */
+void ring_debug_set_indices(Ring *r, const RingIndices *ix);
+#endif
+
 /* ---- Counters (since creation). ---- */
 
 uint64_t ring_requests_pushed(const Ring *r);  /* accepted by ring_push_request */

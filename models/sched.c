@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "models/sched_internal.h"
+#include "sim/sim_invariant.h"
 
 /* Xen's defaults.  Sources (see docs/CALIBRATION.md):
  * - tslice 30 ms: CSCHED_DEFAULT_TSLICE_MS, xen/common/sched/credit.c;
@@ -97,6 +98,7 @@ Sched *sched_new(Sim *sim, int n_pcpus, const SchedParams *params)
     s->vcpus = g_ptr_array_new_with_free_func(g_free);
     s->pcpus = g_new0(SchedPcpu, n_pcpus);
     SimTime now = sim_now(sim);
+    s->born = now;
     for (int i = 0; i < n_pcpus; i++) {
         SchedPcpu *pc = &s->pcpus[i];
         pc->s = s;
@@ -375,3 +377,73 @@ uint64_t sched_events(const Sched *s)
 {
     return s->events;
 }
+
+#ifdef DOM0SIM_CHECKS
+/* CPU time in an accumulator up to `now`, unrounded. */
+static double sacc_exact(const SchedAcc *a, SimTime now)
+{
+    return a->acc + a->rate * (double)(now - a->since);
+}
+
+/* Sums of the four books agree to within rounding: exact in credit mode,
+ * where every rate is 0 or 1; in fluid mode each recompute may leave a few
+ * ulps, hence a relative slack far below anything a model bug would show. */
+static bool books_agree(double a, double b)
+{
+    return fabs(a - b) <= 1.0 + 1e-9 * fmax(fabs(a), fabs(b));
+}
+#endif
+
+void sched_check(const Sched *s, const char *where)
+{
+#ifdef DOM0SIM_CHECKS
+    SimTime now = sim_now(s->sim);
+    double elapsed = (double)(now - s->born);
+    double pcpu_sum = 0.0, vcpu_sum = 0.0, run_sum = 0.0, paid_sum = 0.0;
+    for (int p = 0; p < s->n; p++)
+        pcpu_sum += sacc_exact(&s->pcpus[p].busy, now);
+    for (guint i = 0; i < s->vcpus->len; i++)
+        vcpu_sum += sacc_exact(&((const SchedVcpu *)s->vcpus->pdata[i])->busy, now);
+    for (guint i = 0; i < s->doms->len; i++) {
+        const SchedDom *d = s->doms->pdata[i];
+        run_sum += sacc_exact(&d->run, now);
+        paid_sum += sacc_exact(&d->paid, now);
+    }
+    SIM_INVARIANT(books_agree(pcpu_sum, vcpu_sum), "CPU time conserved",
+                  "%s: pCPUs busy %.0f ns in all but vCPUs ran %.0f ns (%u vCPUs, %d pCPUs)", where,
+                  pcpu_sum, vcpu_sum, s->vcpus->len, s->n);
+    SIM_INVARIANT(books_agree(vcpu_sum, run_sum), "CPU time conserved",
+                  "%s: vCPUs ran %.0f ns but their domains ran %.0f ns (%u domains)", where,
+                  vcpu_sum, run_sum, s->doms->len);
+    SIM_INVARIANT(books_agree(run_sum, paid_sum), "CPU time conserved",
+                  "%s: domains ran %.0f ns but paid for %.0f ns (%u domains)", where, run_sum,
+                  paid_sum, s->doms->len);
+    /* Then each pCPU on its own (the books agreeing, a pCPU busier than
+     * the elapsed time means the vCPUs ran faster than real time). */
+    for (int p = 0; p < s->n; p++) {
+        const SchedPcpu *pc = &s->pcpus[p];
+        double busy = sacc_exact(&pc->busy, now);
+        SIM_INVARIANT(busy <= elapsed + 1.0 + 1e-9 * elapsed && pc->busy.rate <= 1.0 + 1e-9,
+                      "CPU time conserved",
+                      "%s: pCPU %d of %d busy %.0f ns in %.0f ns elapsed (rate now %.12g)", where,
+                      p, s->n, busy, elapsed, pc->busy.rate);
+    }
+#else
+    (void)s;
+    (void)where;
+#endif
+}
+
+#ifdef DOM0SIM_CHECKS
+void sched_debug_skew(Sched *s, int pcpu, SchedVcpu *v, SchedDom *paid_by, double ns)
+{
+    if (pcpu >= 0 && pcpu < s->n)
+        s->pcpus[pcpu].busy.acc += ns;
+    if (v) {
+        v->busy.acc += ns;
+        v->dom->run.acc += ns;
+    }
+    if (paid_by)
+        paid_by->paid.acc += ns;
+}
+#endif

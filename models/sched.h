@@ -109,6 +109,22 @@ double sched_pcpu_rate(const Sched *s, int pcpu);
  * pair, (its pCPU, 1); fluid mode: the pieces of the feasible assignment,
  * which add up to its rate, each pCPU in its hard affinity. */
 int sched_vcpu_placement(const SchedVcpu *v, int *pcpus, double *rates, int max);
+/* With invariant checks compiled in (sim/sim_invariant.h): CPU time is
+ * conserved, i.e. the pCPUs' busy time, the vCPUs' busy time, the domains'
+ * run time and the domains' paid time all add up to the same total, and no
+ * pCPU is busier than the time elapsed since sched_new (nor runs at a rate
+ * above 1).  Aborts naming `where` on a violation; a no-op without checks.
+ * Credit mode checks at every accounting (30 ms), fluid mode at every
+ * recompute; hosts also check when sampling and at the end of a run. */
+void sched_check(const Sched *s, const char *where);
+#ifdef DOM0SIM_CHECKS
+/* Tests only: adds `ns` of phantom CPU time to pCPU `pcpu`'s busy time
+ * (ignored if out of range), to v's busy time and its domain's run time,
+ * and to paid_by's paid time (v and paid_by may be NULL), to break
+ * conservation on purpose. */
+void sched_debug_skew(Sched *s, int pcpu, SchedVcpu *v, SchedDom *paid_by, double ns);
+#endif
+
 /* Scheduling events handled (ticks, accounting, switches), for benchmarks. */
 uint64_t sched_events(const Sched *s);
 

@@ -551,6 +551,7 @@ static void acct_fn(Sim *sim, void *data)
     Sched *s = data;
     s->events++;
     s->acct_ev = sim_after(sim, s->acct_period, acct_fn, s);
+    sched_check(s, "credit accounting");
 
     const int64_t cpa = s->credits_per_acct;
     int64_t weight_total = 0;

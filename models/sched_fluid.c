@@ -777,6 +777,7 @@ static void recompute(Sched *s)
     for (int i = 0; i < nv; i++)
         if (f->order[i]->rate < 1.0 - TIGHT)
             s->f_short++;
+    sched_check(s, "fluid recompute");
     /* Owners last, once every structure is consistent. */
     for (guint i = 0; i < f->changed->len; i++)
         notify(f->changed->pdata[i]);

@@ -225,6 +225,7 @@ struct Sched {
     int n;     /* pCPUs */
     int words; /* mask words in use */
     CpuMask all;
+    SimTime born; /* when it was created: no pCPU is busier than now - born */
     uint64_t events;
     GPtrArray *doms;  /* SchedDom * (owned) */
     GPtrArray *vcpus; /* SchedVcpu * (owned) */
