@@ -8,8 +8,8 @@ cd "$(dirname "$0")"
 
 # Build tools, the design card's libraries (GLib, GSL, libcsv, cJSON, Check),
 # zlib to write gzip traces and ISA-L to read them fast, gnuplot for figures,
-# GNU parallel for sweeps.
-packages=(gcc make cmake pkg-config libglib2.0-dev libgsl-dev libcsv-dev libcjson-dev check
+# GNU parallel for sweeps, clang (with libFuzzer) for the fuzz targets.
+packages=(gcc clang make cmake pkg-config libglib2.0-dev libgsl-dev libcsv-dev libcjson-dev check
           zlib1g-dev libisal-dev gnuplot-nox parallel)
 
 missing=()
