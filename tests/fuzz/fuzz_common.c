@@ -1,4 +1,5 @@
-/* The scratch directory the file-reading fuzz targets write their input to. */
+/* The scratch directory the file-reading fuzz targets write their input to
+ * (tmpfs when there is one, else /tmp). */
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -26,7 +27,9 @@ static void remove_scratch(void)
 char *fuzz_write_file(const char *name, const uint8_t *data, size_t size)
 {
     if (!scratch) {
-        scratch = g_strdup("/tmp/dom0sim-fuzz-XXXXXX");
+        /* In memory when possible: a fuzzer writes a file per input. */
+        const char *base = g_file_test("/dev/shm", G_FILE_TEST_IS_DIR) ? "/dev/shm" : "/tmp";
+        scratch = g_strdup_printf("%s/dom0sim-fuzz-XXXXXX", base);
         if (!g_mkdtemp(scratch)) {
             perror("dom0sim fuzz: mkdtemp");
             abort();
