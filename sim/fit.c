@@ -84,6 +84,17 @@ gboolean fit_linear(const double *cpu, const double *disk, const double *dom0, s
         }
         out->r2 = tss > 0.0 ? 1.0 - rss / tss : NAN;
         out->residual_rms = sqrt(rss / (double)n);
+        /* Finite inputs near DBL_MAX overflow in the solve or the sums. */
+        gboolean finite = isfinite(out->residual_rms);
+        for (int k = 0; k < FIT_N_PARAMS; k++)
+            finite = finite && isfinite(out->coef[k]) && isfinite(out->se[k]);
+        if (!finite) {
+            g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT,
+                        "%s: the fit overflowed (a coefficient or the residual is not finite): "
+                        "values too large",
+                        pre);
+            ok = FALSE;
+        }
     }
     gsl_multifit_linear_free(ws);
     gsl_matrix_free(cov);
