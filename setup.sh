@@ -8,9 +8,11 @@ cd "$(dirname "$0")"
 
 # Build tools, the design card's libraries (GLib, GSL, libcsv, cJSON, Check),
 # zlib to write gzip traces and ISA-L to read them fast, gnuplot for figures,
-# GNU parallel for sweeps.
+# GNU parallel for sweeps, clang and its runtimes (libFuzzer and the
+# sanitizers: libclang-rt-dev, only recommended by clang, so named here) for
+# the fuzz targets.
 packages=(gcc make cmake pkg-config libglib2.0-dev libgsl-dev libcsv-dev libcjson-dev check
-          zlib1g-dev libisal-dev gnuplot-nox parallel valgrind)
+          zlib1g-dev libisal-dev gnuplot-nox parallel valgrind clang libclang-rt-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -40,9 +40,19 @@ gboolean fit_linear(const double *cpu, const double *disk, const double *dom0, s
     /* The SVD first, to refuse a rank-deficient design: gsl_multifit_linear
      * would answer one anyway, with a coefficient chosen by rounding. */
     double rcond = 0.0;
-    if (gsl_multifit_linear_svd(X, ws) == GSL_SUCCESS)
+    /* GSL's default handler aborts the process on a failure (an SVD that
+     * does not converge, e.g. on values near 1e85): report it instead. */
+    gsl_error_handler_t *old_handler = gsl_set_error_handler_off();
+    if (gsl_multifit_linear_svd(X, ws) != GSL_SUCCESS) {
+        g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT,
+                    "%s: the singular value decomposition of the design did not converge "
+                    "(are guest_cpu_cores and disk_io_time of sensible magnitude?)",
+                    pre);
+        ok = FALSE;
+    } else {
         rcond = gsl_multifit_linear_rcond(ws);
-    if (!(rcond >= FIT_MIN_RCOND)) {
+    }
+    if (ok && !(rcond >= FIT_MIN_RCOND)) {
         g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT,
                     "%s: singular design (reciprocal condition number %.3g): guest_cpu_cores "
                     "and disk_io_time must each vary, and not in proportion to each other",
@@ -54,6 +64,7 @@ gboolean fit_linear(const double *cpu, const double *disk, const double *dom0, s
         g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT, "%s: least squares failed", pre);
         ok = FALSE;
     }
+    gsl_set_error_handler(old_handler);
     if (ok) {
         memset(out, 0, sizeof *out);
         out->n = n;
@@ -73,6 +84,17 @@ gboolean fit_linear(const double *cpu, const double *disk, const double *dom0, s
         }
         out->r2 = tss > 0.0 ? 1.0 - rss / tss : NAN;
         out->residual_rms = sqrt(rss / (double)n);
+        /* Finite inputs near DBL_MAX overflow in the solve or the sums. */
+        gboolean finite = isfinite(out->residual_rms);
+        for (int k = 0; k < FIT_N_PARAMS; k++)
+            finite = finite && isfinite(out->coef[k]) && isfinite(out->se[k]);
+        if (!finite) {
+            g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT,
+                        "%s: the fit overflowed (a coefficient or the residual is not finite): "
+                        "values too large",
+                        pre);
+            ok = FALSE;
+        }
     }
     gsl_multifit_linear_free(ws);
     gsl_matrix_free(cov);

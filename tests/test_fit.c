@@ -172,6 +172,24 @@ static char *csv_error(const char *text)
     return msg;
 }
 
+/* Found by fuzz_fit: a finite dom0_cores near 1e306 overflowed in the fit,
+ * which then "succeeded" with every coefficient NaN (printed as null, exit
+ * 0). */
+START_TEST(test_refuses_overflow)
+{
+    enum { N = 4 };
+    double cpu[N] = {3, 0.4, 0.1, 0.5};
+    double disk[N] = {5, 0.3, 0.0, 0.2};
+    double y[N] = {1.5, 0.2, 0.103, 1e306};
+    FitResult r;
+    GError *err = NULL;
+    ck_assert(!fit_linear(cpu, disk, y, N, "t", &r, &err));
+    ck_assert_int_eq(dom0sim_error_exit_status(err), 2);
+    ck_assert_msg(strstr(err->message, "overflowed"), "%s", err->message);
+    g_clear_error(&err);
+}
+END_TEST
+
 START_TEST(test_csv_columns_any_order)
 {
     GString *s = g_string_new("run,dom0_cores,\"kind\",disk_io_time,guest_cpu_cores\r\n");
@@ -246,6 +264,7 @@ int main(void)
     tcase_add_test(tc, test_noisy_within_stderr);
     tcase_add_test(tc, test_refuses_too_few_rows);
     tcase_add_test(tc, test_refuses_singular);
+    tcase_add_test(tc, test_refuses_overflow);
     suite_add_tcase(s, tc);
     TCase *csv = tcase_create("csv");
     tcase_add_checked_fixture(csv, setup, teardown);
