@@ -7,9 +7,14 @@
 S=$SRC/scenarios/migration.json
 REF=$WORK/ref
 OUT=$WORK/killed
-# 100 kills; fewer in a sanitizer build, where every run is ten times slower
-# (the property tested is the same).
-if [ -n "${DOM0SIM_SANITIZED:-}" ]; then KILLS=${KILLS:-25}; else KILLS=${KILLS:-100}; fi
+# 100 kills; fewer in a sanitizer build, where every run is ten times slower,
+# and under valgrind, forty times slower (the property tested is the same).
+# Under valgrind every run is whole and one process, the pid killed
+# (tests/valgrind/run_e2e.sh).
+if [ -n "${DOM0SIM_MEMCHECK:-}" ]; then
+  KILLS=${KILLS:-10}
+  export DOM0SIM_MEMCHECK_WHOLE=1
+elif [ -n "${DOM0SIM_SANITIZED:-}" ]; then KILLS=${KILLS:-25}; else KILLS=${KILLS:-100}; fi
 
 # Reference outputs, and how long a run takes (the kill delays span it).
 t0=$(date +%s%N)
