@@ -155,7 +155,12 @@ kill_test() {
 kill_test "$WORK/kill-all" all
 # Runs left going by a killed sweep end by themselves; the next sweep waits.
 kill_test "$WORK/kill-group" group
-expect_in "$WORK/err" "waiting for another sweep" "resume waits for a killed sweep's runs"
+# (Under valgrind the runs left going may end before the sweep is started
+# again, on a loaded machine: a race of timing, not of memory, so not
+# checked there.)
+if [ -z "${DOM0SIM_MEMCHECK:-}" ]; then
+  expect_in "$WORK/err" "waiting for another sweep" "resume waits for a killed sweep's runs"
+fi
 
 # ---- 3. a run whose dom0sim dies is retried by the next sweep ----
 cat >"$WORK/flaky" <<EOF
