@@ -8,6 +8,7 @@
 extern const PolicyOps policy_native_ops;
 extern const PolicyOps policy_oracle_static_ops;
 extern const PolicyOps policy_closer_ops;
+extern const PolicyOps policy_closer_rx_ops;
 extern const PolicyOps policy_static_socket_ops;
 
 /* Registration order is the order --list-policies prints. */
