@@ -21,7 +21,7 @@
  *   the socket holding most of the guest's memory, on the pCPU of a guest
  *   vCPU running there.  When that pCPU belongs to the main container, the
  *   least-loaded secondary vCPU of the same socket takes the work.
- * - Reception (thesis 4, "was not taken into account in our design"): the
+ * - Reception (thesis, Prospects: "not taken into account in our design"): the
  *   driver and bridge pass of a received packet runs before its destination
  *   is known, so we apply the fair rule across guests: the resident guest
  *   that has paid least for it so far pays (policies/rx_share.h), on the

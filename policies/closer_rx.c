@@ -1,5 +1,5 @@
-/* `closer-rx`: closer with the thesis's future work on reception (section
- * 4): the driver and bridge pass of a received packet, which runs before dom0
+/* `closer-rx`: closer with the thesis's future work on reception (its
+ * "Prospects"): the driver and bridge pass of a received packet, which runs before dom0
  * knows whom the packet is for, runs on resources taken from the guests and
  * is billed to them in proportion to their recent network activity, so a
  * quiet guest pays little and a busy one more.
