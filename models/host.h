@@ -135,6 +135,14 @@ void host_stop_guest(Host *h, Domain *g);
  * it is for (NULL: dom0's own), `raiser` the guest vCPU that raised it (NULL
  * for external events and dom0's own work). */
 void host_dom0_submit(Host *h, Dom0WorkKind kind, WorkItem *w, Domain *guest, Vcpu *raiser);
+/* Submits the driver and bridge pass of a received packet.  The policy is
+ * told only the flow's RSS hash, not the destination `dest`, which the
+ * bridge has yet to look up; `dest` is kept for accounting (the work counts
+ * in its dom0_work_ns and rx_demux_ns, whoever pays). */
+void host_dom0_submit_rx_demux(Host *h, WorkItem *w, Domain *dest, uint32_t flow_hash);
+/* The bridge found that a received packet of `frames` wire frames is for
+ * `dest`: tells the policy (closer-rx measures network activity so). */
+void host_rx_demuxed(Host *h, Domain *dest, uint64_t frames);
 
 /* CPU time (ns) run by the main container's / the secondary containers' vCPUs. */
 double host_main_busy_ns(const Host *h);

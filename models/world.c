@@ -1105,6 +1105,39 @@ static void guest_totals(World *w)
     sim_metric_set(w->sim, "guests.cpu.charged_dom0_s", charged);
 }
 
+/* guests.billing_error: sum over guests of |paid - caused| over the sum of
+ * caused (docs/MODEL.md, "Billing error"), each guest's figures summed over
+ * every host it lived on, so that a migrated guest is one guest. */
+static void billing_error(World *w)
+{
+    g_autoptr(GHashTable) by_name = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    GPtrArray *names = g_ptr_array_new();
+    for (guint i = 0; i < w->hosts->len; i++) {
+        const Host *h = w->hosts->pdata[i];
+        for (guint j = 0; j < h->guests->len; j++) {
+            const Domain *g = h->guests->pdata[j];
+            double *acc = g_hash_table_lookup(by_name, g->name);
+            if (!acc) {
+                acc = g_new0(double, 2);
+                g_hash_table_insert(by_name, g->name, acc);
+                g_ptr_array_add(names, g->name);
+            }
+            acc[0] += g->dom0_work_ns;
+            acc[1] += g->dom0_charged_ns;
+        }
+    }
+    /* In first-seen order, so the floating sums repeat exactly. */
+    double caused = 0.0, misbilled = 0.0;
+    for (guint i = 0; i < names->len; i++) {
+        const double *acc = g_hash_table_lookup(by_name, names->pdata[i]);
+        caused += acc[0];
+        misbilled += fabs(acc[1] - acc[0]);
+    }
+    g_ptr_array_free(names, TRUE);
+    if (caused > 0.0)
+        sim_metric_set(w->sim, "guests.billing_error", misbilled / caused);
+}
+
 void world_finish(World *w)
 {
     Sim *sim = w->sim;
@@ -1131,6 +1164,7 @@ void world_finish(World *w)
     double secs = sim_time_to_s(w->duration);
     sim_metric_set(sim, "dom0.secondary.cores", secs > 0 ? secondary / secs : 0.0);
     guest_totals(w);
+    billing_error(w);
     for (guint i = 0; i < w->orders->len; i++) {
         MigOrder *o = w->orders->pdata[i];
         if (!o->mig)

@@ -8,14 +8,13 @@
 extern const PolicyOps policy_native_ops;
 extern const PolicyOps policy_oracle_static_ops;
 extern const PolicyOps policy_closer_ops;
+extern const PolicyOps policy_closer_rx_ops;
 extern const PolicyOps policy_static_socket_ops;
 
 /* Registration order is the order --list-policies prints. */
 static const PolicyOps *const registry[] = {
-    &policy_native_ops,
-    &policy_oracle_static_ops,
-    &policy_closer_ops,
-    &policy_static_socket_ops,
+    &policy_native_ops,    &policy_oracle_static_ops, &policy_closer_ops,
+    &policy_closer_rx_ops, &policy_static_socket_ops,
 };
 
 const PolicyOps *const *policy_all(size_t *n)
@@ -55,6 +54,12 @@ void policy__place_main(struct Host *h, const PolicyWork *w, PolicyPlacement *ou
      * guest's I/O lands on one dom0 vCPU, guests spread round robin. */
     if (w->guest && (w->kind == DOM0_WORK_IO_GUEST || w->kind == DOM0_WORK_IO_EXTERNAL)) {
         out->vcpu = vcpus->pdata[(guint)w->guest->domid % vcpus->len];
+        return;
+    }
+    /* A received frame's driver and bridge pass runs where the NIC raised
+     * its interrupt: the vCPU of the receive queue its flow hashes to. */
+    if (w->kind == DOM0_WORK_IO_RX_DEMUX) {
+        out->vcpu = vcpus->pdata[w->flow_hash % vcpus->len];
         return;
     }
     /* Processes (the toolstack, agents, migration) go where the least work

@@ -40,7 +40,10 @@ typedef struct {
 typedef enum {
     DOM0_WORK_OWN,         /* T0, T1, and T2 other than shutdown/migration: dom0's own */
     DOM0_WORK_IO_GUEST,    /* T3 initiated by a guest vCPU (disk I/O, packet send) */
-    DOM0_WORK_IO_EXTERNAL, /* T3 not initiated by the guest (packet reception) */
+    DOM0_WORK_IO_EXTERNAL, /* T3 not initiated by the guest, for a known guest (netback
+                            * copying a received packet into it) */
+    DOM0_WORK_IO_RX_DEMUX, /* T3 before the destination is known: the NIC driver and
+                            * bridge pass of a received packet (PolicyWork.guest is NULL) */
     DOM0_WORK_GUEST_OP,    /* shutdown or migration of a guest */
 } Dom0WorkKind;
 
@@ -50,6 +53,11 @@ typedef struct {
     const WorkItem *work;
     struct Domain *guest; /* the guest it is for (NULL: dom0's own, T0/T1) */
     struct Vcpu *raiser;  /* guest vCPU that raised it (NULL: external event) */
+    /* DOM0_WORK_IO_RX_DEMUX: the NIC's receive-side-scaling hash of the
+     * packet's flow, computed in hardware from its headers before anything
+     * is demultiplexed; it picks the receive queue, hence the dom0 vCPU its
+     * interrupt lands on. */
+    uint32_t flow_hash;
 } PolicyWork;
 
 typedef struct {
@@ -83,6 +91,9 @@ typedef struct PolicyOps {
     /* A guest starts on / leaves the host. */
     void (*guest_started)(struct Host *h, struct Domain *guest);
     void (*guest_stopped)(struct Host *h, struct Domain *guest);
+    /* The bridge found the destination of a received packet of `frames`
+     * wire frames: the first moment dom0 knows whom it was for. */
+    void (*rx_demuxed)(struct Host *h, struct Domain *guest, uint64_t frames);
     /* Called every `tick` of simulated time when tick is > 0. */
     void (*tick)(struct Host *h);
     SimTime tick_period;
@@ -126,7 +137,9 @@ static inline void policy_place_rate(const PolicyOps *p, const PolicyDom0Size *d
 gboolean policy__check_socket(const cJSON *params, const PolicyHostInfo *host, const char *where,
                               GError **err);
 /* Placement shared by the static policies: every piece of dom0 work runs on
- * the main container's vCPU with the least backlog, paid by dom0. */
+ * a main-container vCPU, paid by dom0: a guest's I/O on the vCPU its event
+ * channels' interrupts go to, received frames on that of their RSS queue,
+ * processes on the vCPU with the least backlog. */
 void policy__place_main(struct Host *h, const PolicyWork *w, PolicyPlacement *out);
 
 #endif
