@@ -9,6 +9,7 @@
 #include "models/lifecycle.h"
 #include "models/migration.h"
 #include "models/migxfer.h"
+#include "models/objective.h"
 #include "models/placement.h"
 #include "models/replay.h"
 #include "models/workload.h"
@@ -71,6 +72,7 @@ struct World {
     GHashTable *vm_by_name;
     GHashTable *counted; /* base name of a vms[] entry with a count -> its index + 1 */
     Replay *replay;      /* a trace scenario: hosts and guests come from it */
+    ObjectiveWeights objective;
 };
 
 /* ---- construction ------------------------------------------------------ */
@@ -737,6 +739,7 @@ static gboolean build_replay(World *w, SimJsonDoc *doc, const cJSON *root, const
         .smallest_cpu = small ? jget_num(small, "cpu") : NAN,
         .smallest_memory = small ? jget_num(small, "memory") : NAN,
         .sample_interval = w->ts_interval,
+        .objective = w->objective,
     };
     GError *rerr = NULL;
     w->replay = replay_new(w->sim, &rc, &rerr);
@@ -779,6 +782,7 @@ World *world_build(Sim *sim, SimJsonDoc *doc, GError **err)
     if (!w->policy)
         return input_error(err, doc, "policy", "unknown policy '%s'", w->policy_name), NULL;
     const cJSON *params = jget(jget(root, "policy_params"), w->policy->name);
+    objective_weights_from_json(jget(root, "objective"), &w->objective);
 
     if (jget(root, "trace"))
         return build_replay(w, doc, root, params, err) ? g_steal_pointer(&w) : NULL;
@@ -1126,6 +1130,13 @@ void world_finish(World *w)
      * over hosts and the total secondary-container CPU. */
     sim_metric_set(sim, "dom0.main.cpu_load", w->hosts->len ? load / w->hosts->len : 0.0);
     sim_metric_set(sim, "dom0.secondary.cpu_s", secondary);
+    ObjectiveParts obj = {0};
+    for (guint i = 0; i < w->hosts->len; i++) {
+        ObjectiveParts part;
+        host_objective(w->hosts->pdata[i], &part);
+        objective_add(&obj, &part);
+    }
+    objective_write(sim, &obj, &w->objective);
     for (guint i = 0; i < w->vms->len; i++)
         workload_finish(((Vm *)w->vms->pdata[i])->wl);
     double secs = sim_time_to_s(w->duration);

@@ -98,18 +98,6 @@ static Vcpu *secondary_for_pcpu(Host *h, int p)
     return v ? v : least_loaded(h->main.vcpus);
 }
 
-/* Where a guest vCPU is, or would be: the pCPU it last ran on, else the
- * first pCPU of the guest's home node. */
-static int guest_vcpu_pcpu(Host *h, Domain *g, Vcpu *v)
-{
-    int p = vcpu_last_pcpu(v);
-    if (p >= 0)
-        return p;
-    CpuMask m;
-    numa_node_cpumask(h->numa, numa_main_node(h->numa, g->mem), &m);
-    return cpumask_next(&m, 0);
-}
-
 static void closer_place(Host *h, const PolicyWork *w, PolicyPlacement *out)
 {
     Domain *g = w->guest;
@@ -119,7 +107,7 @@ static void closer_place(Host *h, const PolicyWork *w, PolicyPlacement *out)
     }
     int p;
     if (w->kind == DOM0_WORK_IO_GUEST && w->raiser) {
-        p = guest_vcpu_pcpu(h, g, w->raiser);
+        p = policy__guest_vcpu_pcpu(h, g, w->raiser);
     } else if (w->kind == DOM0_WORK_GUEST_OP) {
         int socket = numa_main_node(h->numa, g->mem);
         p = -1;
@@ -147,7 +135,7 @@ static void closer_place(Host *h, const PolicyWork *w, PolicyPlacement *out)
                 least_busy = b;
             }
         }
-        p = guest_vcpu_pcpu(h, g, least);
+        p = policy__guest_vcpu_pcpu(h, g, least);
     }
     out->vcpu = secondary_for_pcpu(h, p);
     out->payer = g;
