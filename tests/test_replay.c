@@ -218,17 +218,22 @@ START_TEST(test_static_socket_size)
 }
 END_TEST
 
-/* An undersized dom0: 1 vCPU and disk work 10 cores per s/s.  Demand is
- * 2.11 x 1.3 and 4.06 x 1.3 cores in the first two periods: saturated, the
- * guest's work is served at 1 / demand. */
-START_TEST(test_saturation_slows_guests)
+/* An undersized dom0: 1 vCPU and disk work 10 cores per s/s. */
+static void run_saturated(ReplayFigures *f, Sim **sim)
 {
     basic_trace("0");
     Setup s;
     setup_config(&s, "native", "{\"vcpus\":1,\"memory_mb\":2048,\"socket\":0,\"pinned\":true}");
     s.rc.per_disk_io = 10;
+    run(&s, f, sim);
+}
+
+/* Demand is 2.11 x 1.3 and 4.06 x 1.3 cores in the first two periods of
+ * run_saturated: saturated, the guest's work is served at 1 / demand. */
+START_TEST(test_saturation_slows_guests)
+{
     ReplayFigures f;
-    run(&s, &f, NULL);
+    run_saturated(&f, NULL);
     double demand = 2.11 * 300 + 4.06 * 300 + 0.01 * 400;
     ck_assert_double_eq_tol(f.guest_io_demand, demand, EPS);
     ck_assert_double_eq_tol(f.guest_io_served, 300 / 1.3 + 300 / 1.3 + 0.01 * 400, EPS);
@@ -304,19 +309,15 @@ START_TEST(test_objective_native_closed_form)
 }
 END_TEST
 
-/* Saturated (1 vCPU, disk work 10 cores per s/s): in the first two periods
+/* Saturated (run_saturated): in the first two periods
  * demand is 1.3 x raw, served at 1 / demand, so 1 / 1.3 core of the vCPU
  * is useful work and raw - 1 / 1.3 cores go unserved; later the vCPU only
  * runs the 0.01-core intercept, then nothing. */
 START_TEST(test_objective_shortfall)
 {
-    basic_trace("0");
-    Setup s;
-    setup_config(&s, "native", "{\"vcpus\":1,\"memory_mb\":2048,\"socket\":0,\"pinned\":true}");
-    s.rc.per_disk_io = 10;
     ReplayFigures f;
     Sim *sim;
-    run(&s, &f, &sim);
+    run_saturated(&f, &sim);
     double waste = 600 * (1 - 1 / 1.3) + 400 * 0.99 + 200;
     double shortfall = 300 * (2.11 + 4.06) - 600 / 1.3;
     ck_assert_double_eq_tol(f.cpu_waste_cores, waste, EPS);
