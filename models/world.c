@@ -1219,8 +1219,9 @@ void world_print_summary(const World *w, FILE *fp)
                 h->name, h->cfg.numa.sockets, h->cfg.numa.cores_per_socket, host_memory(h) >> 30,
                 h->dom0_size.vcpus, h->dom0_size.memory_bytes >> 20, h->dom0_size.socket,
                 h->secondary ? " + secondary containers" : "",
-                now > 0 ? 100.0 * main_busy / (now * h->main.vcpus->len) : 0.0, h->n_resident,
-                h->n_resident == 1 ? "" : "s");
+                now > 0 && h->main.vcpus->len > 0 ? 100.0 * main_busy / (now * h->main.vcpus->len)
+                                                  : 0.0,
+                h->n_resident, h->n_resident == 1 ? "" : "s");
     }
     for (guint i = 0; i < w->orders->len; i++) {
         const MigOrder *o = w->orders->pdata[i];

@@ -12,9 +12,10 @@
  *   guest's own socket (no NUMA factor), dom0's own work (agent, toolstack)
  *   in the main container sized by size_offline.
  * - Event level (models/host.c): dom0 has no static container, only a dom0
- *   vCPU pinned on every pCPU; work for a guest runs on the guest's socket,
- *   on the dom0 vCPU of the pCPU involved when it is idle, else on an idle
- *   dom0 vCPU of that socket (the oracle knows which will be free), and is
+ *   vCPU pinned on every pCPU; work for a guest runs on the socket holding
+ *   the guest's memory, on the dom0 vCPU of the pCPU of the guest vCPU
+ *   involved when it is idle and on that socket, else on an idle dom0 vCPU
+ *   of that socket (the oracle knows which will be free), and is
  *   paid by the guest as under closer, so the two differ only in sizing and
  *   in that choice.  Its reservation in every window is what it used there
  *   (size_offline), which a second pass of the same deterministic run would
@@ -78,12 +79,15 @@ static void oracle_place(Host *h, const PolicyWork *w, PolicyPlacement *out)
         out->payer = NULL;
         return;
     }
+    /* The guest vCPU involved: the one that raised the work, else (a
+     * received packet, a shutdown or migration) its first. */
     Vcpu *raiser = w->kind == DOM0_WORK_IO_GUEST ? w->raiser : NULL;
-    if (!raiser && w->kind == DOM0_WORK_IO_EXTERNAL && g->vcpus->len > 0)
+    if (!raiser && g->vcpus->len > 0)
         raiser = g->vcpus->pdata[0];
     int p = policy__guest_vcpu_pcpu(h, g, raiser);
-    int socket = w->kind == DOM0_WORK_GUEST_OP ? numa_main_node(h->numa, g->mem)
-                                               : numa_pcpu_node(h->numa, p);
+    /* The socket holding most of the guest's memory, which its back ends
+     * and its migration touch, even when its vCPU runs elsewhere. */
+    int socket = numa_main_node(h->numa, g->mem);
     Vcpu *here = numa_pcpu_node(h->numa, p) == socket ? h->secondary_at[p] : NULL;
     out->vcpu = free_vcpu(h, socket, here);
     out->payer = g;
