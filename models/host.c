@@ -238,6 +238,8 @@ Host *host_new(Sim *sim, const char *name, int index, const HostConfig *cfg,
     }
     if (policy->tick && policy->tick_period > 0)
         sim_after(sim, policy->tick_period, policy_tick, h);
+    if (policy->size_offline)
+        h->offline_record = g_array_new(FALSE, FALSE, sizeof(PolicyNeed));
     return h;
 }
 
@@ -283,6 +285,10 @@ void host_free(Host *h)
         numa_free(h->numa);
     if (h->sd_to_domain)
         g_hash_table_destroy(h->sd_to_domain);
+    if (h->offline_record)
+        g_array_unref(h->offline_record);
+    if (h->offline_plan)
+        g_array_unref(h->offline_plan);
     g_free(h->policy_state);
     g_free(h->name);
     g_free(h);
@@ -541,7 +547,18 @@ static void objective_window(Host *h)
     double need_mb = (double)host_dom0_needed(h) / 1048576.0;
     PolicyNeed need = {.cores = used / dt, .memory_mb = need_mb}, given;
     double reserved, mem_mb;
-    if (policy_size_offline(h->policy, &need, &given)) {
+    /* An offline policy sizes this window from what the first pass needed
+     * in it (its plan), else from the window's own need. */
+    PolicyNeed planned = need;
+    if (h->policy->size_offline) {
+        guint k = h->offline_record->len;
+        if (h->offline_plan && k < h->offline_plan->len) {
+            planned = g_array_index(h->offline_plan, PolicyNeed, k);
+            h->offline_planned++;
+        }
+        g_array_append_val(h->offline_record, need);
+    }
+    if (policy_size_offline(h->policy, &planned, &given)) {
         reserved = given.cores * dt;
         mem_mb = given.memory_mb;
     } else {
@@ -555,6 +572,18 @@ static void objective_window(Host *h)
     h->obj_last = now;
     h->obj_main_busy = main_b;
     h->obj_sec_busy = sec_b;
+}
+
+void host_set_plan(Host *h, GArray *plan)
+{
+    if (h->offline_plan)
+        g_array_unref(h->offline_plan);
+    h->offline_plan = plan;
+}
+
+GArray *host_take_record(Host *h)
+{
+    return g_steal_pointer(&h->offline_record);
 }
 
 void host_objective(const Host *h, ObjectiveParts *out)
@@ -627,6 +656,8 @@ void host_finish(Host *h)
     sim_metric_setf(sim, (double)(h->dom0_size.memory_bytes >> 20), "%s.dom0.memory_mb", n);
     sim_metric_setf(sim, h->dom0_size.socket, "%s.dom0.socket", n);
     sim_metric_setf(sim, h->n_resident, "%s.guests", n);
+    if (h->policy->size_offline)
+        sim_metric_setf(sim, h->offline_planned, "%s.dom0.offline_planned_windows", n);
     double main_busy = host_main_busy_ns(h);
     /* The oracle has no main container: no load to speak of. */
     sim_metric_setf(

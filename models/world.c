@@ -1163,6 +1163,47 @@ void world_finish(World *w)
     }
 }
 
+/* One record per host, in the hosts' order (a second build of the same
+ * scenario has the same hosts in the same order). */
+struct WorldPlan {
+    GPtrArray *per_host; /* GArray * of PolicyNeed, or NULL */
+};
+
+gboolean world_wants_plan(const World *w)
+{
+    return !w->replay && w->policy->size_offline != NULL;
+}
+
+static void record_free(gpointer a)
+{
+    if (a)
+        g_array_unref(a);
+}
+
+WorldPlan *world_take_plan(World *w)
+{
+    WorldPlan *p = g_new0(WorldPlan, 1);
+    p->per_host = g_ptr_array_new_with_free_func(record_free);
+    for (guint i = 0; i < w->hosts->len; i++)
+        g_ptr_array_add(p->per_host, host_take_record(w->hosts->pdata[i]));
+    return p;
+}
+
+void world_set_plan(World *w, WorldPlan *plan)
+{
+    for (guint i = 0; i < w->hosts->len && i < plan->per_host->len; i++)
+        host_set_plan(w->hosts->pdata[i], g_steal_pointer(&plan->per_host->pdata[i]));
+    world_plan_free(plan);
+}
+
+void world_plan_free(WorldPlan *plan)
+{
+    if (!plan)
+        return;
+    g_ptr_array_free(plan->per_host, TRUE);
+    g_free(plan);
+}
+
 gboolean world_write_rounds(const World *w, FILE *fp, GError **err)
 {
     (void)err;

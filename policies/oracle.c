@@ -17,9 +17,10 @@
  *   involved when it is idle and on that socket, else on an idle dom0 vCPU
  *   of that socket (the oracle knows which will be free), and is
  *   paid by the guest as under closer, so the two differ only in sizing and
- *   in that choice.  Its reservation in every window is what it used there
- *   (size_offline), which a second pass of the same deterministic run would
- *   reproduce exactly: docs/MODEL.md says why the run is not made twice. */
+ *   in that choice.  dom0sim runs the scenario twice with the same seed: the
+ *   first pass records what dom0 needed in every window, the second
+ *   reserves that ahead of time (size_offline on the recorded need;
+ *   models/world.h, docs/MODEL.md). */
 #include "models/host.h"
 #include "policies/policy.h"
 

@@ -1,6 +1,6 @@
 /* The objective J at event level (models/objective.h) on scenario text run
  * through the same path as the CLI: its parts under a static dom0 against
- * closed forms, and the oracle's exact sizing. */
+ * closed forms, the oracle's exact sizing, and its two passes. */
 #include "tests/check_main.h"
 #include "tests/scenario_run.h"
 
@@ -77,12 +77,44 @@ START_TEST(oracle_exact)
 }
 END_TEST
 
+/* The oracle's two passes: the first records dom0's need in each of the
+ * 400 one-second windows; the second, sized window by window from that
+ * record, uses exactly what was planned (same scenario, same seed), so its
+ * waste and shortfall are 0 and every window was planned.  A plan recorded
+ * under another seed is not exact: the same run then shows both. */
+START_TEST(oracle_two_passes)
+{
+    const char *oracle[] = {"policy=\"oracle\"", NULL};
+    WorldPlan *plan = NULL;
+    sim_free(scenario_run_planned(mm1, oracle, NULL, &plan));
+    WorldPlan *again = NULL;
+    Sim *sim = scenario_run_planned(mm1, oracle, plan, &again);
+    ck_assert_double_eq(scenario_metric(sim, "h0.dom0.offline_planned_windows"), 400);
+    ck_assert_double_eq_tol(scenario_metric(sim, "objective.cpu_waste_core_s"), 0.0, 1e-9);
+    ck_assert_double_eq_tol(scenario_metric(sim, "objective.cpu_shortfall_core_s"), 0.0, 1e-9);
+    sim_free(sim);
+
+    const char *other_seed[] = {"policy=\"oracle\"", "seed=4", NULL};
+    WorldPlan *foreign = NULL;
+    sim_free(scenario_run_planned(mm1, other_seed, NULL, &foreign));
+    sim = scenario_run_planned(mm1, oracle, foreign, NULL);
+    double waste = scenario_metric(sim, "objective.cpu_waste_core_s");
+    double shortfall = scenario_metric(sim, "objective.cpu_shortfall_core_s");
+    ck_assert_msg(waste > 1 && shortfall > 1,
+                  "a plan from seed 4 on seed 3: waste %.3f and shortfall %.3f core-s", waste,
+                  shortfall);
+    sim_free(sim);
+    world_plan_free(again);
+}
+END_TEST
+
 static Suite *objective_suite(void)
 {
     Suite *s = suite_create("objective");
     TCase *tc = tcase_create("objective");
     tcase_add_test(tc, static_dom0_closed_form);
     tcase_add_test(tc, oracle_exact);
+    tcase_add_test(tc, oracle_two_passes);
     suite_add_tcase(s, tc);
     return s;
 }

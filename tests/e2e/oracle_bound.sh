@@ -59,6 +59,11 @@ for seed in 1 2 3; do
     "$SRC/scenarios/fig-4.2a-iozone-remote.json" --seed "$seed" --set duration_s=2
 done
 
+# The event-level oracle sized every one of the 30 one-second windows from
+# its first pass.
+w=$(metric "$WORK/ev1/oracle/summary.json" h0.dom0.offline_planned_windows)
+if [ "$w" = 30 ]; then ok; else bad "oracle: $w windows sized from the first pass, not 30"; fi
+
 # The bound is deterministic too: the oracle twice gives the same bytes.
 expect_status 0 "oracle again" -- "$BIN" -q -p oracle -o "$WORK/again" --seed 1 \
   --set duration_s=30 "$SRC/scenarios/dom0-load.json"
