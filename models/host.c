@@ -22,8 +22,12 @@ static SchedDom *payer_to_sd(Domain *payer, void *data)
 static void dom0_charge(Vcpu *v, const WorkItem *w, double cpu_ns, void *data)
 {
     Host *h = data;
-    (void)v;
     h->dom0->cpu_by_group[w->group] += cpu_ns;
+    /* For the objective: CPU burnt on remote memory, and, on an item's
+     * first slice (consumed_ns was 0 before it), how long it waited. */
+    h->obj_numa_ns += cpu_ns * (1.0 - 1.0 / vcpu_numa_factor(v));
+    if (w->consumed_ns == cpu_ns)
+        h->obj_wait_ns += (double)(w->started - w->submitted);
     Domain *g = w->for_dom, *payer = w->payer;
     if (g) {
         g->dom0_work_ns += cpu_ns;
@@ -241,6 +245,8 @@ Host *host_new(Sim *sim, const char *name, int index, const HostConfig *cfg,
     }
     if (policy->tick && policy->tick_period > 0)
         sim_after(sim, policy->tick_period, policy_tick, h);
+    if (policy->size_offline)
+        h->offline_record = g_array_new(FALSE, FALSE, sizeof(PolicyNeed));
     return h;
 }
 
@@ -286,6 +292,10 @@ void host_free(Host *h)
         numa_free(h->numa);
     if (h->sd_to_domain)
         g_hash_table_destroy(h->sd_to_domain);
+    if (h->offline_record)
+        g_array_unref(h->offline_record);
+    if (h->offline_plan)
+        g_array_unref(h->offline_plan);
     g_free(h->policy_state);
     g_free(h->name);
     g_free(h);
@@ -427,13 +437,15 @@ static void submit_placed(Host *h, const PolicyWork *pw, WorkItem *w, Domain *ca
 
 void host_dom0_submit(Host *h, Dom0WorkKind kind, WorkItem *w, Domain *guest, Vcpu *raiser)
 {
-    PolicyWork pw = {.kind = kind, .work = w, .guest = guest, .raiser = raiser};
+    PolicyWork pw = {
+        .kind = kind, .work = w, .guest = guest, .raiser = raiser, .offline_guest = guest};
     submit_placed(h, &pw, w, guest);
 }
 
 void host_dom0_submit_rx_demux(Host *h, WorkItem *w, Domain *dest, uint32_t flow_hash)
 {
-    PolicyWork pw = {.kind = DOM0_WORK_IO_RX_DEMUX, .work = w, .flow_hash = flow_hash};
+    PolicyWork pw = {
+        .kind = DOM0_WORK_IO_RX_DEMUX, .work = w, .flow_hash = flow_hash, .offline_guest = dest};
     w->rx_demux = 1;
     submit_placed(h, &pw, w, dest);
 }
@@ -526,6 +538,13 @@ uint64_t host_dom0_allocated(const Host *h)
 
 uint64_t host_dom0_used(const Host *h)
 {
+    /* dom0 cannot use more than it was given; what it lacks shows as zero
+     * waste, not as negative waste. */
+    return MIN(host_dom0_needed(h), host_dom0_allocated(h));
+}
+
+uint64_t host_dom0_needed(const Host *h)
+{
     uint64_t used = h->cfg.dom0_base_used;
     int nodes = numa_nodes(h->numa);
     for (guint i = 0; i < h->guests->len; i++) {
@@ -536,16 +555,84 @@ uint64_t host_dom0_used(const Host *h)
             if (g->mem[n])
                 used += h->cfg.backend_mem_per_guest;
     }
-    /* dom0 cannot use more than it was given; what it lacks shows as zero
-     * waste, not as negative waste. */
-    return MIN(used, host_dom0_allocated(h));
+    return used;
+}
+
+/* Closes the objective's window [obj_last, now): dom0's reservation there
+ * against what it used.  A static container reserves its vCPUs; a
+ * secondary container runs on demand, so it reserves what it used; an
+ * offline policy is handed what it used in the window (size_offline).
+ * Memory is taken at the window's end. */
+static void objective_window(Host *h)
+{
+    SimTime now = sim_now(h->sim);
+    if (now <= h->obj_last)
+        return;
+    double dt = sim_time_to_s(now - h->obj_last);
+    double main_b = host_main_busy_ns(h), sec_b = host_secondary_busy_ns(h);
+    double used_main = (main_b - h->obj_main_busy) / 1e9;
+    double used_sec = (sec_b - h->obj_sec_busy) / 1e9;
+    double used = used_main + used_sec; /* core-s */
+    double need_mb = (double)host_dom0_needed(h) / 1048576.0;
+    PolicyNeed need = {.cores = used / dt, .memory_mb = need_mb}, given;
+    double reserved, mem_mb;
+    /* An offline policy sizes this window from what the first pass needed
+     * in it (its plan), else from the window's own need. */
+    PolicyNeed planned = need;
+    if (h->policy->size_offline) {
+        guint k = h->offline_record->len;
+        if (h->offline_plan && k < h->offline_plan->len) {
+            planned = g_array_index(h->offline_plan, PolicyNeed, k);
+            h->offline_planned++;
+        }
+        g_array_append_val(h->offline_record, need);
+    }
+    if (policy_size_offline(h->policy, &planned, &given)) {
+        reserved = given.cores * dt;
+        mem_mb = given.memory_mb;
+    } else {
+        reserved = (double)h->main.vcpus->len * dt + used_sec;
+        mem_mb = (double)host_dom0_allocated(h) / 1048576.0;
+    }
+    h->obj.cpu_waste_core_s += MAX(0.0, reserved - used);
+    h->obj.cpu_shortfall_core_s += MAX(0.0, used - reserved);
+    h->obj.memory_waste_mib_s += MAX(0.0, mem_mb - need_mb) * dt;
+    h->obj.memory_shortfall_mib_s += MAX(0.0, need_mb - mem_mb) * dt;
+    h->obj_last = now;
+    h->obj_main_busy = main_b;
+    h->obj_sec_busy = sec_b;
+}
+
+void host_set_plan(Host *h, GArray *plan)
+{
+    if (h->offline_plan)
+        g_array_unref(h->offline_plan);
+    h->offline_plan = plan;
+}
+
+GArray *host_take_record(Host *h)
+{
+    return g_steal_pointer(&h->offline_record);
+}
+
+void host_objective(const Host *h, ObjectiveParts *out)
+{
+    *out = h->obj;
+    out->cpu_waste_core_s += h->obj_numa_ns / 1e9;
+    /* Items still waiting count too: a dom0 that never starts them must
+     * not look prompt. */
+    double pending = 0.0;
+    for (guint i = 0; i < h->dom0->vcpus->len; i++)
+        pending += vcpu_unstarted_wait_ns(h->dom0->vcpus->pdata[i]);
+    out->delay_core_s = (h->obj_wait_ns + pending) / 1e9;
 }
 
 void host_sample(Host *h)
 {
     SimTime now = sim_now(h->sim);
     double busy = host_main_busy_ns(h);
-    if (now > h->last_sample) {
+    objective_window(h);
+    if (now > h->last_sample && h->main.vcpus->len > 0) {
         double load = (busy - h->last_main_busy) /
                       ((double)(now - h->last_sample) * (double)h->main.vcpus->len);
         sim_ts_record(h->sim, h->name, "dom0.main.cpu_load", load);
@@ -589,6 +676,7 @@ void host_check(const Host *h, const char *where)
 void host_finish(Host *h)
 {
     host_check(h, "end of run");
+    objective_window(h);
     Sim *sim = h->sim;
     SimTime now = sim_now(sim);
     double elapsed = (double)now;
@@ -597,9 +685,14 @@ void host_finish(Host *h)
     sim_metric_setf(sim, (double)(h->dom0_size.memory_bytes >> 20), "%s.dom0.memory_mb", n);
     sim_metric_setf(sim, h->dom0_size.socket, "%s.dom0.socket", n);
     sim_metric_setf(sim, h->n_resident, "%s.guests", n);
+    if (h->policy->size_offline)
+        sim_metric_setf(sim, h->offline_planned, "%s.dom0.offline_planned_windows", n);
     double main_busy = host_main_busy_ns(h);
-    sim_metric_setf(sim, elapsed > 0 ? main_busy / (elapsed * h->main.vcpus->len) : 0.0,
-                    "%s.dom0.main.cpu_load", n);
+    /* The oracle has no main container: no load to speak of. */
+    sim_metric_setf(
+        sim,
+        elapsed > 0 && h->main.vcpus->len > 0 ? main_busy / (elapsed * h->main.vcpus->len) : 0.0,
+        "%s.dom0.main.cpu_load", n);
     sim_metric_setf(sim, main_busy / 1e9, "%s.dom0.main.cpu_s", n);
     sim_metric_setf(sim, host_secondary_busy_ns(h) / 1e9, "%s.dom0.secondary.cpu_s", n);
     static const char *const groups[] = {"T0", "T1", "T2", "T3"};

@@ -16,6 +16,7 @@
 #include "models/migration.h"
 #include "models/netif.h"
 #include "models/numa.h"
+#include "models/objective.h"
 #include "models/sched.h"
 #include "models/vcpu.h"
 #include "policies/policy.h"
@@ -94,6 +95,21 @@ typedef struct Host {
     SimEventId mgmt_deadline;
     SimTime declared_failed_at; /* -1: never */
 
+    /* The objective's parts (models/objective.h), accumulated window by
+     * window (host_sample's period) since the start. */
+    ObjectiveParts obj;
+    SimTime obj_last;
+    double obj_main_busy, obj_sec_busy; /* ns at obj_last */
+    double obj_numa_ns;                 /* dom0 CPU lost to remote memory, ns */
+    double obj_wait_ns;                 /* dom0 items' waits before they first ran, ns */
+    /* An offline policy (size_offline): what dom0 needed in each window of
+     * this run (PolicyNeed, in window order), and the plan it sizes dom0
+     * from, the record of a first pass of the same scenario and seed
+     * (NULL: one pass, each window sized from its own need). */
+    GArray *offline_record;
+    GArray *offline_plan;
+    guint offline_planned; /* windows sized from the plan */
+
     /* Sampling state for load time series. */
     SimTime last_sample;
     double last_main_busy;
@@ -149,6 +165,8 @@ double host_main_busy_ns(const Host *h);
 double host_secondary_busy_ns(const Host *h);
 /* Memory dom0 uses now (base + back-end state), bytes. */
 uint64_t host_dom0_used(const Host *h);
+/* Memory dom0 needs now (base + back-end state), bytes, whatever it has. */
+uint64_t host_dom0_needed(const Host *h);
 uint64_t host_dom0_allocated(const Host *h);
 
 /* Writes periodic rows (load over the last interval) to the time series. */
@@ -160,6 +178,17 @@ void host_sample(Host *h);
  * checkpoint in the message.  A no-op otherwise.  host_sample and
  * host_finish call it. */
 void host_check(const Host *h, const char *where);
+/* Hands the host the record of a first pass (host_take_record of the same
+ * host in a run of the same scenario and seed), which it owns from now on:
+ * an offline policy then reserves, window by window, what that pass
+ * needed.  Call before the run. */
+void host_set_plan(Host *h, GArray *plan);
+/* The need recorded in each window so far (PolicyNeed), which the caller
+ * now owns; NULL for a policy that does not size offline. */
+GArray *host_take_record(Host *h);
+/* The objective's parts on this host so far (host_finish closes the last
+ * window). */
+void host_objective(const Host *h, ObjectiveParts *out);
 /* Writes the host's final metrics. */
 void host_finish(Host *h);
 /* Discards the work still queued or running on every vCPU of the host (each

@@ -137,14 +137,24 @@ static void host_eval(const Replay *r, const RHost *h, Fig *f)
         return;
     double c = h->dom0.vcpus;
     double d = h->ops_main + h->main_io + (h->own_place.on_guest_socket ? 0.0 : r->agent_cores);
+    /* The same work at reference cost: what dom0 usefully does. */
+    double useful = d - h->main_io + h->main_io_raw;
+    double tm = r->tmpl.dom0_base_used / 1048576.0 +
+                h->n_backends_main * (r->tmpl.backend_mem_per_guest / 1048576.0);
+    f->memory_mb = (double)(h->dom0.memory_bytes >> 20);
+    PolicyNeed need = {.cores = d, .memory_mb = tm}, given;
+    if (policy_size_offline(r->cfg.policy, &need, &given)) {
+        c = given.cores;
+        f->memory_mb = given.memory_mb;
+    }
     double served = MIN(d, c);
+    double share = d > c ? c / d : 1.0;
     f->capacity_cores = c;
     f->demand_cores = d;
     f->unused_cores = c - served;
+    f->cpu_waste_cores = MAX(0.0, c - share * useful);
+    f->cpu_shortfall_cores = (1.0 - share) * useful;
     f->saturated_hosts = d > c ? 1.0 : 0.0;
-    f->memory_mb = (double)(h->dom0.memory_bytes >> 20);
-    double tm = r->tmpl.dom0_base_used / 1048576.0 +
-                h->n_backends_main * (r->tmpl.backend_mem_per_guest / 1048576.0);
     f->memory_used_mb = MIN(tm, f->memory_mb);
     f->unused_memory_mb = f->memory_mb - f->memory_used_mb;
     f->memory_shortfall_mb = tm - f->memory_used_mb;
@@ -153,7 +163,8 @@ static void host_eval(const Replay *r, const RHost *h, Fig *f)
             floor(MIN(f->unused_cores / r->smallest_cores, f->unused_memory_mb / r->smallest_mb));
     f->guest_io_demand = h->main_io_raw + h->sec_io;
     f->guest_io_served = (d > c ? h->main_io_raw * c / d : h->main_io_raw) + h->sec_io;
-    f->guest_paid_cores = (h->io_place.guest_pays ? h->sec_io : 0.0) + h->ops_sec;
+    f->guest_paid_cores =
+        (h->io_place.guest_pays ? h->sec_io : 0.0) + (h->op_place.guest_pays ? h->ops_sec : 0.0);
     f->guest_cpu_cores = h->guest_cpu;
     f->tasks = h->n_tasks;
 }
@@ -947,6 +958,13 @@ void replay_finish(Replay *r)
                    m.guest_io_demand > 0 ? m.guest_io_served / m.guest_io_demand : 1.0);
     sim_metric_set(sim, "guests.dom0_paid_cores", m.guest_paid_cores);
     sim_metric_set(sim, "tasks.running", m.tasks);
+    ObjectiveParts obj = {
+        .cpu_waste_core_s = r->area.cpu_waste_cores / 1e9,
+        .cpu_shortfall_core_s = r->area.cpu_shortfall_cores / 1e9,
+        .memory_waste_mib_s = r->area.unused_memory_mb / 1e9,
+        .memory_shortfall_mib_s = r->area.memory_shortfall_mb / 1e9,
+    };
+    objective_write(sim, &obj, &r->cfg.objective);
 }
 
 void replay_print_summary(const Replay *r, FILE *fp)

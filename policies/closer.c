@@ -106,18 +106,6 @@ static Vcpu *secondary_for_pcpu(Host *h, int p)
     return v ? v : least_loaded(h->main.vcpus);
 }
 
-/* Where a guest vCPU is, or would be: the pCPU it last ran on, else the
- * first pCPU of the guest's home node. */
-static int guest_vcpu_pcpu(Host *h, Domain *g, Vcpu *v)
-{
-    int p = vcpu_last_pcpu(v);
-    if (p >= 0)
-        return p;
-    CpuMask m;
-    numa_node_cpumask(h->numa, numa_main_node(h->numa, g->mem), &m);
-    return cpumask_next(&m, 0);
-}
-
 /* The pCPU of g's vCPU that has used the least CPU so far, where an external
  * event for g runs ("chosen fairly"). */
 static int least_used_pcpu(Host *h, Domain *g)
@@ -132,7 +120,7 @@ static int least_used_pcpu(Host *h, Domain *g)
             least_busy = b;
         }
     }
-    return guest_vcpu_pcpu(h, g, least);
+    return policy__guest_vcpu_pcpu(h, g, least);
 }
 
 void policy__closer_place_with(Host *h, const PolicyWork *w, PolicyPlacement *out,
@@ -155,7 +143,7 @@ void policy__closer_place_with(Host *h, const PolicyWork *w, PolicyPlacement *ou
     }
     int p;
     if (w->kind == DOM0_WORK_IO_GUEST && w->raiser) {
-        p = guest_vcpu_pcpu(h, g, w->raiser);
+        p = policy__guest_vcpu_pcpu(h, g, w->raiser);
     } else if (w->kind == DOM0_WORK_GUEST_OP) {
         int socket = numa_main_node(h->numa, g->mem);
         p = -1;

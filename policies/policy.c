@@ -10,11 +10,12 @@ extern const PolicyOps policy_oracle_static_ops;
 extern const PolicyOps policy_closer_ops;
 extern const PolicyOps policy_closer_rx_ops;
 extern const PolicyOps policy_static_socket_ops;
+extern const PolicyOps policy_oracle_ops;
 
 /* Registration order is the order --list-policies prints. */
 static const PolicyOps *const registry[] = {
     &policy_native_ops,    &policy_oracle_static_ops, &policy_closer_ops,
-    &policy_closer_rx_ops, &policy_static_socket_ops,
+    &policy_closer_rx_ops, &policy_static_socket_ops, &policy_oracle_ops,
 };
 
 const PolicyOps *const *policy_all(size_t *n)
@@ -76,4 +77,14 @@ void policy__place_main(struct Host *h, const PolicyWork *w, PolicyPlacement *ou
         }
     }
     out->vcpu = best;
+}
+
+int policy__guest_vcpu_pcpu(struct Host *h, struct Domain *g, struct Vcpu *v)
+{
+    int p = v ? vcpu_last_pcpu(v) : -1;
+    if (p >= 0)
+        return p;
+    CpuMask m;
+    numa_node_cpumask(h->numa, numa_main_node(h->numa, g->mem), &m);
+    return cpumask_next(&m, 0);
 }

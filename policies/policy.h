@@ -58,6 +58,10 @@ typedef struct {
      * is demultiplexed; it picks the receive queue, hence the dom0 vCPU its
      * interrupt lands on. */
     uint32_t flow_hash;
+    /* The guest the work turns out to be for, even when `guest` is NULL
+     * because dom0 cannot know it yet (DOM0_WORK_IO_RX_DEMUX).  Only an
+     * offline policy, which knows the future (oracle), may look at it. */
+    struct Domain *offline_guest;
 } PolicyWork;
 
 typedef struct {
@@ -74,6 +78,13 @@ typedef struct {
     gboolean guest_pays;      /* FALSE: dom0 pays */
 } PolicyRatePlacement;
 
+/* What dom0 needs, or is given, on one host: CPU in cores of a reference
+ * core with local memory, memory in MiB. */
+typedef struct {
+    double cores;
+    double memory_mb;
+} PolicyNeed;
+
 typedef struct PolicyOps {
     const char *name;
     const char *description; /* one line, for --list-policies */
@@ -88,6 +99,11 @@ typedef struct PolicyOps {
     /* Rate-level placement of a kind of work (NULL: everything in the main
      * container, paid by dom0). */
     void (*place_rate)(const PolicyDom0Size *dom0, Dom0WorkKind kind, PolicyRatePlacement *out);
+    /* Offline sizing: dom0's capacity given what it needs at this instant
+     * (rate level) or over this window (event level), resized for free and
+     * at once.  Only an oracle knows that in advance, so only an offline
+     * policy sets it; NULL: dom0 keeps its boot-time size. */
+    void (*size_offline)(const PolicyNeed *need, PolicyNeed *out);
     /* A guest starts on / leaves the host. */
     void (*guest_started)(struct Host *h, struct Domain *guest);
     void (*guest_stopped)(struct Host *h, struct Domain *guest);
@@ -132,6 +148,16 @@ static inline void policy_place_rate(const PolicyOps *p, const PolicyDom0Size *d
         p->place_rate(dom0, kind, out);
 }
 
+/* FALSE when the policy has no offline sizing (out untouched). */
+static inline gboolean policy_size_offline(const PolicyOps *p, const PolicyNeed *need,
+                                           PolicyNeed *out)
+{
+    if (!p->size_offline)
+        return FALSE;
+    p->size_offline(need, out);
+    return TRUE;
+}
+
 /* A `validate` for policies whose only cross-check is that their "socket"
  * parameter exists on the host. */
 gboolean policy__check_socket(const cJSON *params, const PolicyHostInfo *host, const char *where,
@@ -141,5 +167,8 @@ gboolean policy__check_socket(const cJSON *params, const PolicyHostInfo *host, c
  * channels' interrupts go to, received frames on that of their RSS queue,
  * processes on the vCPU with the least backlog. */
 void policy__place_main(struct Host *h, const PolicyWork *w, PolicyPlacement *out);
+/* Where a guest vCPU is, or would be: the pCPU it last ran on, else (or
+ * with v NULL) the first pCPU of the guest's home node. */
+int policy__guest_vcpu_pcpu(struct Host *h, struct Domain *g, struct Vcpu *v);
 
 #endif

@@ -98,6 +98,7 @@ static void setup_config(Setup *s, const char *policy, const char *params_json)
         .smallest_cpu = 0.0625,       /* 1 core */
         .smallest_memory = 0.0078125, /* 512 MiB */
         .sample_interval = 300 * SIM_S,
+        .objective = {.lambda = 13.2, .mib_weight = 0.134 / 1024},
     };
     ck_assert_ptr_nonnull(s->rc.policy);
 }
@@ -217,17 +218,22 @@ START_TEST(test_static_socket_size)
 }
 END_TEST
 
-/* An undersized dom0: 1 vCPU and disk work 10 cores per s/s.  Demand is
- * 2.11 x 1.3 and 4.06 x 1.3 cores in the first two periods: saturated, the
- * guest's work is served at 1 / demand. */
-START_TEST(test_saturation_slows_guests)
+/* An undersized dom0: 1 vCPU and disk work 10 cores per s/s. */
+static void run_saturated(ReplayFigures *f, Sim **sim)
 {
     basic_trace("0");
     Setup s;
     setup_config(&s, "native", "{\"vcpus\":1,\"memory_mb\":2048,\"socket\":0,\"pinned\":true}");
     s.rc.per_disk_io = 10;
+    run(&s, f, sim);
+}
+
+/* Demand is 2.11 x 1.3 and 4.06 x 1.3 cores in the first two periods of
+ * run_saturated: saturated, the guest's work is served at 1 / demand. */
+START_TEST(test_saturation_slows_guests)
+{
     ReplayFigures f;
-    run(&s, &f, NULL);
+    run_saturated(&f, NULL);
     double demand = 2.11 * 300 + 4.06 * 300 + 0.01 * 400;
     ck_assert_double_eq_tol(f.guest_io_demand, demand, EPS);
     ck_assert_double_eq_tol(f.guest_io_served, 300 / 1.3 + 300 / 1.3 + 0.01 * 400, EPS);
@@ -270,6 +276,88 @@ START_TEST(test_lifecycle_operations)
      * memory), the destroy on the guest's socket, paid by it. */
     ck_assert_double_eq_tol(f.demand_cores, create, EPS);
     ck_assert_double_eq_tol(f.guest_paid_cores, work + 1 + 0.5 * 4, EPS);
+}
+END_TEST
+
+static double metric_of(Sim *sim, const char *name)
+{
+    double v = NAN;
+    ck_assert_msg(sim_metric_get(sim, name, &v), "no metric %s", name);
+    return v;
+}
+
+/* The objective under native (2 vCPUs, never saturated): CPU waste is the
+ * capacity beyond the work at reference cost (the NUMA surcharge counts as
+ * waste), memory waste the unused MiB, no shortfall. */
+START_TEST(test_objective_native_closed_form)
+{
+    basic_trace("0");
+    Setup s;
+    setup_config(&s, "native", native_params);
+    ReplayFigures f;
+    Sim *sim;
+    run(&s, &f, &sim);
+    double waste = 2400 - 145.0, mem_waste = 2048.0 * 1200 - 604000;
+    ck_assert_double_eq_tol(f.cpu_waste_cores, waste, EPS);
+    ck_assert_double_eq_tol(f.cpu_shortfall_cores, 0.0, EPS);
+    ck_assert_double_eq_tol(metric_of(sim, "objective.cpu_waste_core_s"), waste, EPS);
+    ck_assert_double_eq_tol(metric_of(sim, "objective.memory_waste_mib_s"), mem_waste, EPS);
+    ck_assert_double_eq_tol(metric_of(sim, "objective.memory_shortfall_mib_s"), 0.0, EPS);
+    ck_assert_double_eq_tol(metric_of(sim, "objective.delay_core_s"), 0.0, EPS);
+    ck_assert_double_eq_tol(metric_of(sim, "objective.J"), waste + 0.134 / 1024 * mem_waste, EPS);
+    sim_free(sim);
+}
+END_TEST
+
+/* Saturated (run_saturated): in the first two periods
+ * demand is 1.3 x raw, served at 1 / demand, so 1 / 1.3 core of the vCPU
+ * is useful work and raw - 1 / 1.3 cores go unserved; later the vCPU only
+ * runs the 0.01-core intercept, then nothing. */
+START_TEST(test_objective_shortfall)
+{
+    ReplayFigures f;
+    Sim *sim;
+    run_saturated(&f, &sim);
+    double waste = 600 * (1 - 1 / 1.3) + 400 * 0.99 + 200;
+    double shortfall = 300 * (2.11 + 4.06) - 600 / 1.3;
+    ck_assert_double_eq_tol(f.cpu_waste_cores, waste, EPS);
+    ck_assert_double_eq_tol(f.cpu_shortfall_cores, shortfall, EPS);
+    double mem_waste = 2048.0 * 1200 - 604000;
+    ck_assert_double_eq_tol(metric_of(sim, "objective.J"),
+                            waste + 13.2 * shortfall + 0.134 / 1024 * mem_waste, 1e-5);
+    sim_free(sim);
+}
+END_TEST
+
+/* The oracle: at every instant capacity is the demand and memory what dom0
+ * uses, whatever the load; guest work runs on the guest's socket at
+ * reference cost, all of it served, so every part of J is 0.  Its own work
+ * (the create) is in the main container, on socket 0, which is also where
+ * worst fit puts the task since the oracle sets no core aside: a local
+ * create, 2 s + 4 GiB x 1 s/GiB.  The destroy runs on the guest's socket. */
+START_TEST(test_oracle_exact)
+{
+    basic_trace("700000000");
+    Setup s;
+    setup_config(&s, "oracle", "{}");
+    set_life_costs(&s);
+    s.rc.per_disk_io = 10; /* would saturate any static dom0 of a few vCPUs */
+    ReplayFigures f;
+    Sim *sim;
+    run(&s, &f, &sim);
+    ck_assert_double_eq_tol(f.demand_cores, 2 + 4 * 1.0, EPS);
+    ck_assert_double_eq_tol(f.capacity_cores, f.demand_cores, EPS);
+    ck_assert_double_eq_tol(f.unused_cores, 0.0, EPS);
+    ck_assert_double_eq_tol(f.saturated_hosts, 0.0, EPS);
+    ck_assert(f.guest_io_demand > 1000);
+    ck_assert_double_eq_tol(f.guest_io_served, f.guest_io_demand, EPS);
+    ck_assert_double_eq_tol(f.guest_paid_cores, 0.0, EPS);
+    ck_assert_double_eq_tol(f.memory_mb, 500.0 * 1200, EPS);
+    ck_assert_double_eq_tol(f.memory_used_mb, f.memory_mb, EPS);
+    ck_assert_double_eq_tol(f.cpu_waste_cores, 0.0, EPS);
+    ck_assert_double_eq_tol(f.cpu_shortfall_cores, 0.0, EPS);
+    ck_assert_double_eq(metric_of(sim, "objective.J"), 0.0);
+    sim_free(sim);
 }
 END_TEST
 
@@ -418,6 +506,9 @@ static Suite *replay_suite(void)
     tcase_add_test(tc, test_static_socket_size);
     tcase_add_test(tc, test_saturation_slows_guests);
     tcase_add_test(tc, test_lifecycle_operations);
+    tcase_add_test(tc, test_objective_native_closed_form);
+    tcase_add_test(tc, test_objective_shortfall);
+    tcase_add_test(tc, test_oracle_exact);
     tcase_add_test(tc, test_machine_subset);
     tcase_add_test(tc, test_machine_remove);
     tcase_add_test(tc, test_smallest_from_trace);
