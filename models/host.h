@@ -94,9 +94,21 @@ typedef struct Host {
     SimEventId mgmt_deadline;
     SimTime declared_failed_at; /* -1: never */
 
+    /* Hot-plugged main vCPUs (elastic): the first main_online of
+     * main.vcpus take new work, the others are parked and only drain what
+     * they hold.  Static policies keep them all online. */
+    int main_online;
+    SimTime online_since; /* when main_online last changed */
+    double online_area;   /* main_online integrated up to online_since, vCPU x ns */
+    uint64_t vcpus_up, vcpus_down, balloons; /* resizes done (vCPU steps, dom0 balloons) */
+    /* dom0 memory allocated but unused, integrated exactly: MiB x ns. */
+    SimTime mem_since;
+    double mem_waste_area;
+
     /* Sampling state for load time series. */
     SimTime last_sample;
     double last_main_busy;
+    double last_online_area;
     SimTimeAvg main_load;
 } Host;
 
@@ -126,7 +138,8 @@ typedef struct {
 Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err);
 /* Grows or shrinks a guest's memory to `bytes`: more is taken near its
  * memory (preferred node, then the nearest), less is given back from its
- * largest node first.  False (nothing changed) if growth does not fit. */
+ * largest node first.  False (nothing changed) if growth does not fit.
+ * Given dom0 (a balloon of dom0 itself), the main container follows. */
 gboolean host_resize_guest(Host *h, Domain *g, uint64_t bytes);
 /* Stops a guest: drops its work, releases its memory, policy hook. */
 void host_stop_guest(Host *h, Domain *g);
@@ -135,6 +148,13 @@ void host_stop_guest(Host *h, Domain *g);
  * it is for (NULL: dom0's own), `raiser` the guest vCPU that raised it (NULL
  * for external events and dom0's own work). */
 void host_dom0_submit(Host *h, Dom0WorkKind kind, WorkItem *w, Domain *guest, Vcpu *raiser);
+
+/* Brings main vCPUs online or parks them so that the first n (1 ..
+ * main.vcpus->len) take new work; a parked vCPU drains what it holds.
+ * Counts the change as one resize up or down. */
+void host_set_main_online(Host *h, int n);
+/* Main vCPUs online integrated from the start to now, vCPU x ns. */
+double host_main_online_ns(const Host *h);
 
 /* CPU time (ns) run by the main container's / the secondary containers' vCPUs. */
 double host_main_busy_ns(const Host *h);
