@@ -9,13 +9,12 @@ extern const PolicyOps policy_native_ops;
 extern const PolicyOps policy_oracle_static_ops;
 extern const PolicyOps policy_closer_ops;
 extern const PolicyOps policy_static_socket_ops;
+extern const PolicyOps policy_elastic_ops;
 
 /* Registration order is the order --list-policies prints. */
 static const PolicyOps *const registry[] = {
-    &policy_native_ops,
-    &policy_oracle_static_ops,
-    &policy_closer_ops,
-    &policy_static_socket_ops,
+    &policy_native_ops,        &policy_oracle_static_ops, &policy_closer_ops,
+    &policy_static_socket_ops, &policy_elastic_ops,
 };
 
 const PolicyOps *const *policy_all(size_t *n)
