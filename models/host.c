@@ -538,6 +538,14 @@ double host_main_busy_ns(const Host *h)
     return busy_of(h->main.vcpus);
 }
 
+double host_main_backlog_ns(const Host *h)
+{
+    double s = 0.0;
+    for (guint i = 0; i < h->main.vcpus->len; i++)
+        s += vcpu_backlog_ns(h->main.vcpus->pdata[i]);
+    return s;
+}
+
 double host_secondary_busy_ns(const Host *h)
 {
     double s = 0.0;

@@ -158,6 +158,9 @@ double host_main_online_ns(const Host *h);
 
 /* CPU time (ns) run by the main container's / the secondary containers' vCPUs. */
 double host_main_busy_ns(const Host *h);
+/* Nominal ns of work queued or running on the main container's vCPUs, online
+ * or draining (busy + backlog grows by exactly the work that arrived). */
+double host_main_backlog_ns(const Host *h);
 double host_secondary_busy_ns(const Host *h);
 /* Memory dom0 uses now (base + back-end state), bytes. */
 uint64_t host_dom0_used(const Host *h);

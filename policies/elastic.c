@@ -133,7 +133,7 @@ typedef struct {
     SimTime last_balloon; /* last balloon decision (-1: none) */
     gboolean ballooning;  /* a balloon is under way */
     int n_ring;           /* window_ticks + 1 samples */
-    double ring[];        /* per tick: busy ns, then online vCPU x ns */
+    double ring[];        /* per tick: busy ns, arrived ns, online vCPU x ns */
 } ElasticState;
 
 static ElasticState *state_of(Host *h)
@@ -142,7 +142,7 @@ static ElasticState *state_of(Host *h)
         ElasticParams p;
         elastic_params_read(h->policy_params, &p);
         int n = p.window_ticks + 1;
-        ElasticState *st = g_malloc0(sizeof *st + sizeof(double) * 2 * (size_t)n);
+        ElasticState *st = g_malloc0(sizeof *st + sizeof(double) * 3 * (size_t)n);
         st->p = p;
         st->n_ring = n;
         st->target = h->main_online;
@@ -188,6 +188,17 @@ static void ballooned(Domain *g, void *data)
     state_of(h)->ballooning = FALSE;
 }
 
+/* The load between samples b and a (busy, arrived, online): the larger of
+ * the CPU done and the work that arrived, per online capacity.  The
+ * arrivals (CPU done + growth of the queued work) are what a saturated
+ * dom0 is asked for, beyond the 100% it can show, as the rate level's
+ * demand is; the CPU done covers a queue that drains. */
+static double window_load(const double *a, const double *b)
+{
+    double cap = a[2] - b[2];
+    return cap > 0 ? MAX(a[0] - b[0], a[1] - b[1]) / cap : 0.0;
+}
+
 static void elastic_tick(Host *h)
 {
     ElasticState *st = state_of(h);
@@ -196,9 +207,10 @@ static void elastic_tick(Host *h)
     st->ticks++;
     st->since_vcpu++;
     long n = st->n_ring, slot = st->ticks % n;
-    double busy = host_main_busy_ns(h), online = host_main_online_ns(h);
-    st->ring[2 * slot] = busy;
-    st->ring[2 * slot + 1] = online;
+    double *cur = &st->ring[3 * slot];
+    cur[0] = host_main_busy_ns(h);
+    cur[1] = cur[0] + host_main_backlog_ns(h);
+    cur[2] = host_main_online_ns(h);
     /* Decide on a full window measured since the last vCPU decision, and
      * only when every second of it was above the band (or every second
      * below): a load that swings across the band within the window, a
@@ -206,15 +218,13 @@ static void elastic_tick(Host *h)
     if (st->since_vcpu >= p->window_ticks && cooled(st->last_vcpu, now, p->cooldown)) {
         double lo = INFINITY, hi = -INFINITY;
         for (long k = 0; k < p->window_ticks; k++) {
-            long a = (st->ticks - k + n) % n, b = (st->ticks - k - 1 + n) % n;
-            double cap = st->ring[2 * a + 1] - st->ring[2 * b + 1];
-            double l = cap > 0 ? (st->ring[2 * a] - st->ring[2 * b]) / cap : 0.0;
+            const double *a = &st->ring[3 * ((st->ticks - k + n) % n)];
+            const double *b = &st->ring[3 * ((st->ticks - k - 1 + n) % n)];
+            double l = window_load(a, b);
             lo = MIN(lo, l);
             hi = MAX(hi, l);
         }
-        long oldest = (st->ticks + 1) % n;
-        double cap = online - st->ring[2 * oldest + 1];
-        double load = cap > 0 ? (busy - st->ring[2 * oldest]) / cap : 0.0;
+        double load = window_load(cur, &st->ring[3 * ((st->ticks + 1) % n)]);
         gboolean stays = lo > p->up_load || hi < p->down_load;
         int t = stays ? elastic_vcpus_target(p, st->target, load) : st->target;
         if (t > st->target) {
