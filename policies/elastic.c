@@ -1,6 +1,8 @@
 /* `elastic`: dom0 sized from measured load (policies/elastic.h has the
  * rules).  At event level the main container boots with min_vcpus of its
- * max_vcpus online (Xen's dom0_max_vcpus=min-max, later `xl vcpu-set`); a
+ * max_vcpus online (Xen's dom0_max_vcpus=max with the dom0 kernel's
+ * maxcpus=min; later `xl vcpu-set 0 N`, which Linux's Xen vCPU hotplug
+ * watch turns into cpu_up/cpu_down); a
  * tick every second measures the main container's load over the window and
  * dom0's memory use, and resizes:
  * - plugging vCPUs costs dom0 hotplug_cpu_ms each (toolstack, xenstore and

@@ -34,8 +34,9 @@ typedef struct {
     gboolean pinned;                 /* main vCPUs hard-pinned one per pCPU of `socket` */
     gboolean secondary;              /* closer: one secondary container per socket */
     uint64_t secondary_memory_bytes; /* initial memory of each secondary container */
-    /* Main vCPUs online at boot, the others hot-pluggable later (Xen's
-     * dom0_max_vcpus=min-max); 0: all `vcpus` online, for good. */
+    /* Main vCPUs online at boot, the others hot-pluggable later (dom0
+     * booted with dom0_max_vcpus=vcpus and maxcpus=vcpus_online, resized by
+     * `xl vcpu-set`); 0: all `vcpus` online, for good. */
     int vcpus_online;
 } PolicyDom0Size;
 
