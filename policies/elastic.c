@@ -149,7 +149,8 @@ static ElasticState *state_of(Host *h)
         st->n_ring = n;
         st->target = h->main_online;
         st->last_vcpu = st->last_balloon = -1;
-        /* The host was built at time 0 with nothing run: the first sample. */
+        /* Ring slot 0, all zeros, is the sample at time 0, when the host was
+         * built: nothing run, no online time yet. */
         h->policy_state = st;
     }
     return h->policy_state;
