@@ -150,6 +150,7 @@ static gboolean build_dom0(Host *h, const char *where, GError **err)
         }
         g_ptr_array_add(h->main.vcpus, v);
     }
+    h->main_online = s->vcpus_online > 0 ? MIN(s->vcpus_online, s->vcpus) : s->vcpus;
 
     if (!s->secondary)
         return TRUE;
@@ -238,6 +239,7 @@ Host *host_new(Sim *sim, const char *name, int index, const HostConfig *cfg,
         return NULL;
     }
     sim_tavg_init(&h->main_load, sim_now(sim), 0.0);
+    h->online_since = h->mem_since = h->last_sample = sim_now(sim);
     h->declared_failed_at = -1;
     if (cfg->mgmt_period > 0 && cfg->mgmt_cpu_ns > 0) {
         sim_after(sim, cfg->mgmt_period, mgmt_run, h);
@@ -311,10 +313,44 @@ uint64_t host_memory(const Host *h)
     return numa_total_bytes(h->numa);
 }
 
+/* ---- dom0 size over time ----------------------------------------------------- */
+
+/* Integrates dom0's unused memory up to now; called before anything changes
+ * what dom0 holds or uses, so the integral is exact. */
+static void mem_advance(Host *h)
+{
+    SimTime now = sim_now(h->sim);
+    if (now <= h->mem_since)
+        return;
+    uint64_t alloc = host_dom0_allocated(h), used = host_dom0_used(h);
+    h->mem_waste_area += (double)(alloc - used) / 1048576.0 * (double)(now - h->mem_since);
+    h->mem_since = now;
+}
+
+double host_main_online_ns(const Host *h)
+{
+    return h->online_area + (double)h->main_online * (double)(sim_now(h->sim) - h->online_since);
+}
+
+void host_set_main_online(Host *h, int n)
+{
+    n = CLAMP(n, 1, (int)h->main.vcpus->len);
+    if (n == h->main_online)
+        return;
+    h->online_area = host_main_online_ns(h);
+    h->online_since = sim_now(h->sim);
+    if (n > h->main_online)
+        h->vcpus_up++;
+    else
+        h->vcpus_down++;
+    h->main_online = n;
+}
+
 /* ---- guests ---------------------------------------------------------------- */
 
 Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err)
 {
+    mem_advance(h);
     int node = spec->socket;
     NumaMemPolicy pol = NUMA_MEM_STRICT;
     if (node < 0) {
@@ -381,7 +417,25 @@ Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err)
     return g;
 }
 
+static gboolean resize_domain(Host *h, Domain *g, uint64_t bytes);
+
 gboolean host_resize_guest(Host *h, Domain *g, uint64_t bytes)
+{
+    mem_advance(h);
+    if (g == h->dom0 && bytes != g->mem_total) {
+        /* dom0 ballooning itself: only its main container has memory of
+         * its own to give (closer's secondaries hold the guests'). */
+        uint64_t main = h->main.memory + bytes - g->mem_total;
+        if (!resize_domain(h, g, bytes))
+            return FALSE;
+        h->main.memory = main;
+        h->balloons++;
+        return TRUE;
+    }
+    return resize_domain(h, g, bytes);
+}
+
+static gboolean resize_domain(Host *h, Domain *g, uint64_t bytes)
 {
     if (bytes >= g->mem_total)
         return bytes == g->mem_total || alloc_on(h, g, bytes - g->mem_total, NUMA_MEM_PREFERRED,
@@ -409,6 +463,7 @@ void host_stop_guest(Host *h, Domain *g)
 {
     if (g->state == DOMAIN_GONE)
         return;
+    mem_advance(h);
     vbd_disconnect(g->vbd);
     vif_disconnect(g->vif);
     for (guint i = 0; i < g->vcpus->len; i++)
@@ -522,6 +577,14 @@ double host_main_busy_ns(const Host *h)
     return busy_of(h->main.vcpus);
 }
 
+double host_main_backlog_ns(const Host *h)
+{
+    double s = 0.0;
+    for (guint i = 0; i < h->main.vcpus->len; i++)
+        s += vcpu_backlog_ns(h->main.vcpus->pdata[i]);
+    return s;
+}
+
 double host_secondary_busy_ns(const Host *h)
 {
     double s = 0.0;
@@ -570,6 +633,7 @@ static void objective_window(Host *h)
         return;
     double dt = sim_time_to_s(now - h->obj_last);
     double main_b = host_main_busy_ns(h), sec_b = host_secondary_busy_ns(h);
+    double online = host_main_online_ns(h);
     double used_main = (main_b - h->obj_main_busy) / 1e9;
     double used_sec = (sec_b - h->obj_sec_busy) / 1e9;
     double used = used_main + used_sec; /* core-s */
@@ -591,7 +655,9 @@ static void objective_window(Host *h)
         reserved = given.cores * dt;
         mem_mb = given.memory_mb;
     } else {
-        reserved = (double)h->main.vcpus->len * dt + used_sec;
+        /* The main vCPUs online in the window (all of them but under a
+         * resizing dom0), the secondary containers' what they used. */
+        reserved = (online - h->obj_online) / 1e9 + used_sec;
         mem_mb = (double)host_dom0_allocated(h) / 1048576.0;
     }
     h->obj.cpu_waste_core_s += MAX(0.0, reserved - used);
@@ -601,6 +667,7 @@ static void objective_window(Host *h)
     h->obj_last = now;
     h->obj_main_busy = main_b;
     h->obj_sec_busy = sec_b;
+    h->obj_online = online;
 }
 
 void host_set_plan(Host *h, GArray *plan)
@@ -632,14 +699,20 @@ void host_sample(Host *h)
     SimTime now = sim_now(h->sim);
     double busy = host_main_busy_ns(h);
     objective_window(h);
-    if (now > h->last_sample && h->main.vcpus->len > 0) {
-        double load = (busy - h->last_main_busy) /
-                      ((double)(now - h->last_sample) * (double)h->main.vcpus->len);
+    double online = host_main_online_ns(h);
+    /* (The oracle has no main container: no load to speak of.) */
+    if (now > h->last_sample && online > h->last_online_area) {
+        /* Load of the vCPUs that were online (a parked vCPU's draining
+         * counts as work, its time not as capacity). */
+        double load = (busy - h->last_main_busy) / (online - h->last_online_area);
         sim_ts_record(h->sim, h->name, "dom0.main.cpu_load", load);
         sim_tavg_set(&h->main_load, now, load);
     }
+    if (h->dom0_size.vcpus_online > 0)
+        sim_ts_record(h->sim, h->name, "dom0.vcpus_online", h->main_online);
     h->last_sample = now;
     h->last_main_busy = busy;
+    h->last_online_area = online;
     host_check(h, "sample");
     if (h->secondary)
         sim_ts_record(h->sim, h->name, "dom0.secondary.cpu_s", host_secondary_busy_ns(h) / 1e9);
@@ -688,11 +761,19 @@ void host_finish(Host *h)
     if (h->policy->size_offline)
         sim_metric_setf(sim, h->offline_planned, "%s.dom0.offline_planned_windows", n);
     double main_busy = host_main_busy_ns(h);
-    /* The oracle has no main container: no load to speak of. */
-    sim_metric_setf(
-        sim,
-        elapsed > 0 && h->main.vcpus->len > 0 ? main_busy / (elapsed * h->main.vcpus->len) : 0.0,
-        "%s.dom0.main.cpu_load", n);
+    double online = host_main_online_ns(h);
+    sim_metric_setf(sim, online > 0 ? main_busy / online : 0.0, "%s.dom0.main.cpu_load", n);
+    /* What dom0's size cost over the run: vCPUs online on average, the
+     * part of them left idle (allocated-but-idle cores), unused memory. */
+    mem_advance(h);
+    sim_metric_setf(sim, elapsed > 0 ? online / elapsed : 0.0, "%s.dom0.vcpus_online_mean", n);
+    sim_metric_setf(sim, elapsed > 0 ? MAX(0.0, online - main_busy) / elapsed : 0.0,
+                    "%s.dom0.main.idle_cores", n);
+    sim_metric_setf(sim, elapsed > 0 ? h->mem_waste_area / elapsed : 0.0,
+                    "%s.dom0.memory_waste_mean_mb", n);
+    sim_metric_setf(sim, (double)h->vcpus_up, "%s.dom0.resizes.vcpu_up", n);
+    sim_metric_setf(sim, (double)h->vcpus_down, "%s.dom0.resizes.vcpu_down", n);
+    sim_metric_setf(sim, (double)h->balloons, "%s.dom0.resizes.balloon", n);
     sim_metric_setf(sim, main_busy / 1e9, "%s.dom0.main.cpu_s", n);
     sim_metric_setf(sim, host_secondary_busy_ns(h) / 1e9, "%s.dom0.secondary.cpu_s", n);
     static const char *const groups[] = {"T0", "T1", "T2", "T3"};

@@ -100,6 +100,7 @@ typedef struct Host {
     ObjectiveParts obj;
     SimTime obj_last;
     double obj_main_busy, obj_sec_busy; /* ns at obj_last */
+    double obj_online;                  /* host_main_online_ns at obj_last, vCPU x ns */
     double obj_numa_ns;                 /* dom0 CPU lost to remote memory, ns */
     double obj_wait_ns;                 /* dom0 items' waits before they first ran, ns */
     /* An offline policy (size_offline): what dom0 needed in each window of
@@ -109,10 +110,21 @@ typedef struct Host {
     GArray *offline_record;
     GArray *offline_plan;
     guint offline_planned; /* windows sized from the plan */
+    /* Hot-plugged main vCPUs (elastic): the first main_online of
+     * main.vcpus take new work, the others are parked and only drain what
+     * they hold.  Static policies keep them all online. */
+    int main_online;
+    SimTime online_since; /* when main_online last changed */
+    double online_area;   /* main_online integrated up to online_since, vCPU x ns */
+    uint64_t vcpus_up, vcpus_down, balloons; /* resizes done (vCPU steps, dom0 balloons) */
+    /* dom0 memory allocated but unused, integrated exactly: MiB x ns. */
+    SimTime mem_since;
+    double mem_waste_area;
 
     /* Sampling state for load time series. */
     SimTime last_sample;
     double last_main_busy;
+    double last_online_area;
     SimTimeAvg main_load;
 } Host;
 
@@ -142,7 +154,8 @@ typedef struct {
 Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err);
 /* Grows or shrinks a guest's memory to `bytes`: more is taken near its
  * memory (preferred node, then the nearest), less is given back from its
- * largest node first.  False (nothing changed) if growth does not fit. */
+ * largest node first.  False (nothing changed) if growth does not fit.
+ * Given dom0 (a balloon of dom0 itself), the main container follows. */
 gboolean host_resize_guest(Host *h, Domain *g, uint64_t bytes);
 /* Stops a guest: drops its work, releases its memory, policy hook. */
 void host_stop_guest(Host *h, Domain *g);
@@ -160,8 +173,18 @@ void host_dom0_submit_rx_demux(Host *h, WorkItem *w, Domain *dest, uint32_t flow
  * `dest`: tells the policy (closer-rx measures network activity so). */
 void host_rx_demuxed(Host *h, Domain *dest, uint64_t frames);
 
+/* Brings main vCPUs online or parks them so that the first n (1 ..
+ * main.vcpus->len) take new work; a parked vCPU drains what it holds.
+ * Counts the change as one resize up or down. */
+void host_set_main_online(Host *h, int n);
+/* Main vCPUs online integrated from the start to now, vCPU x ns. */
+double host_main_online_ns(const Host *h);
+
 /* CPU time (ns) run by the main container's / the secondary containers' vCPUs. */
 double host_main_busy_ns(const Host *h);
+/* Nominal ns of work queued or running on the main container's vCPUs, online
+ * or draining (busy + backlog grows by exactly the work that arrived). */
+double host_main_backlog_ns(const Host *h);
 double host_secondary_busy_ns(const Host *h);
 /* Memory dom0 uses now (base + back-end state), bytes. */
 uint64_t host_dom0_used(const Host *h);

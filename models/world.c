@@ -1287,16 +1287,22 @@ void world_print_summary(const World *w, FILE *fp)
     for (guint i = 0; i < w->hosts->len; i++) {
         const Host *h = w->hosts->pdata[i];
         double main_busy = host_main_busy_ns(h);
-        double now = (double)sim_now(w->sim);
+        double now = (double)sim_now(w->sim), online = host_main_online_ns(h);
+        /* A resizing dom0: its range, the mean online and the memory now. */
+        g_autofree char *vcpus =
+            h->dom0_size.vcpus_online > 0
+                ? g_strdup_printf("%d-%d vCPUs (%.2f online on average)", h->dom0_size.vcpus_online,
+                                  h->dom0_size.vcpus, now > 0 ? online / now : 0.0)
+                : g_strdup_printf("%d vCPUs", h->dom0_size.vcpus);
+        uint64_t mem = h->dom0_size.vcpus_online > 0 ? h->main.memory : h->dom0_size.memory_bytes;
         fprintf(fp,
-                "  host %-10s %d x %d pCPUs, %" PRIu64 " GiB; dom0 %d vCPUs, %" PRIu64
-                " MiB on socket %d%s; main load %.1f%%; %d guest%s\n",
+                "  host %-10s %d x %d pCPUs, %" PRIu64 " GiB; dom0 %s, %" PRIu64
+                " MiB%s on socket %d%s; main load %.1f%%; %d guest%s\n",
                 h->name, h->cfg.numa.sockets, h->cfg.numa.cores_per_socket, host_memory(h) >> 30,
-                h->dom0_size.vcpus, h->dom0_size.memory_bytes >> 20, h->dom0_size.socket,
+                vcpus, mem >> 20, h->dom0_size.vcpus_online > 0 ? " now" : "", h->dom0_size.socket,
                 h->secondary ? " + secondary containers" : "",
-                now > 0 && h->main.vcpus->len > 0 ? 100.0 * main_busy / (now * h->main.vcpus->len)
-                                                  : 0.0,
-                h->n_resident, h->n_resident == 1 ? "" : "s");
+                online > 0 ? 100.0 * main_busy / online : 0.0, h->n_resident,
+                h->n_resident == 1 ? "" : "s");
     }
     for (guint i = 0; i < w->orders->len; i++) {
         const MigOrder *o = w->orders->pdata[i];

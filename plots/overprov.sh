@@ -8,7 +8,9 @@
 #      generated with dom0sim-trace gen (--machines, --days, --seed).
 #   3. Replay scenarios/overprov.json with those coefficients under
 #      static-socket (the thesis: dom0 owns one socket of every machine),
-#      oracle-static, native, closer and the offline bound, oracle.
+#      oracle-static, native, closer, elastic (dom0 resized from measured
+#      demand every policy_params.elastic.rate_period_s) and the offline
+#      bound, oracle.
 #   4. Report per policy dom0's unused CPU and memory, over time and as the
 #      number of the trace's smallest tasks it could have hosted, and the
 #      objective J (docs/MODEL.md) in core-hours, the oracle's being 0:
@@ -83,7 +85,7 @@ else
 fi
 
 echo "== 3. replay"
-POLICIES=(static-socket oracle-static native closer oracle)
+POLICIES=(static-socket oracle-static native closer elastic oracle)
 for p in "${POLICIES[@]}"; do
   "$BIN" -q -p "$p" --set "trace.path=$TRACE" --set "duration_s=$DURATION" \
     --set "trace.skip_bad_rows=$SKIP" \
@@ -97,7 +99,8 @@ metric() { sed -n "s/^[[:space:]]*\"$2\":[[:space:]]*\([-0-9.eE+]*\),\{0,1\}$/\1
 METRICS=(dom0.capacity_cores dom0.demand_cores dom0.unused_cores dom0.unused_fraction
          dom0.memory_mb dom0.unused_memory_mb dom0.unused_smallest_tasks
          dom0.unused_smallest_tasks_min dom0.saturated_hosts guests.io_served_fraction
-         guests.dom0_paid_cores trace.machines trace.smallest_task.cpu_cores
+         guests.dom0_paid_cores dom0.resizes.vcpu_up dom0.resizes.vcpu_down
+         dom0.resizes.balloon trace.machines trace.smallest_task.cpu_cores
          trace.smallest_task.memory_mb objective.J objective.cpu_waste_core_s
          objective.cpu_shortfall_core_s objective.memory_waste_mib_s
          objective.memory_shortfall_mib_s)

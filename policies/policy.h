@@ -34,6 +34,10 @@ typedef struct {
     gboolean pinned;                 /* main vCPUs hard-pinned one per pCPU of `socket` */
     gboolean secondary;              /* closer: one secondary container per socket */
     uint64_t secondary_memory_bytes; /* initial memory of each secondary container */
+    /* Main vCPUs online at boot, the others hot-pluggable later (dom0
+     * booted with dom0_max_vcpus=vcpus and maxcpus=vcpus_online, resized by
+     * `xl vcpu-set`); 0: all `vcpus` online, for good. */
+    int vcpus_online;
 } PolicyDom0Size;
 
 /* What a piece of dom0 work is, as closer's Algorithm 2 distinguishes it. */
@@ -84,6 +88,24 @@ typedef struct {
     double cores;
     double memory_mb;
 } PolicyNeed;
+/* What a rate-level replay measured of one host's main container over the
+ * last resize period (PolicyOps.resize_rate). */
+typedef struct {
+    int vcpus;                  /* online, or decided and coming online */
+    double demand_cores;        /* mean demand over the period, may exceed vcpus */
+    uint64_t memory_bytes;      /* allocated, or being ballooned to */
+    uint64_t memory_used_bytes; /* in use now */
+    SimTime since_vcpu_resize;  /* since the last vCPU decision (INT64_MAX: none yet) */
+    SimTime since_balloon;      /* since the last balloon decision (likewise) */
+} PolicyRateLoad;
+
+/* A rate-level resize decision and what carrying it out costs. */
+typedef struct {
+    int vcpus;             /* main vCPUs to have online (unchanged: no resize) */
+    uint64_t memory_bytes; /* main memory to balloon to (unchanged: none) */
+    double vcpu_cpu_ns;    /* dom0 CPU per vCPU plugged or parked, reference ns */
+    SimTime vcpu_delay;    /* a plugged vCPU takes work this long after the decision */
+} PolicyRateResize;
 
 typedef struct PolicyOps {
     const char *name;
@@ -113,6 +135,13 @@ typedef struct PolicyOps {
     /* Called every `tick` of simulated time when tick is > 0. */
     void (*tick)(struct Host *h);
     SimTime tick_period;
+    /* Rate-level resizing of the main container from measured demand (NULL:
+     * static).  rate_resizer parses the parameters once into a flat block
+     * (freed with g_free) and sets the measurement period; the replay then
+     * calls resize_rate for every host every period and carries the
+     * decision out. */
+    void *(*rate_resizer)(const cJSON *params, SimTime *period);
+    void (*resize_rate)(const void *resizer, const PolicyRateLoad *load, PolicyRateResize *out);
 } PolicyOps;
 
 /* The registered policies, in registration order; *n receives their count. */
@@ -162,10 +191,10 @@ static inline gboolean policy_size_offline(const PolicyOps *p, const PolicyNeed 
  * parameter exists on the host. */
 gboolean policy__check_socket(const cJSON *params, const PolicyHostInfo *host, const char *where,
                               GError **err);
-/* Placement shared by the static policies: every piece of dom0 work runs on
- * a main-container vCPU, paid by dom0: a guest's I/O on the vCPU its event
- * channels' interrupts go to, received frames on that of their RSS queue,
- * processes on the vCPU with the least backlog. */
+/* Placement shared by the static policies and elastic: every piece of dom0
+ * work runs on an online vCPU of the main container, paid by dom0: a guest's
+ * I/O on the vCPU its event channels' interrupts go to, received frames on
+ * that of their RSS queue, processes on the vCPU with the least backlog. */
 void policy__place_main(struct Host *h, const PolicyWork *w, PolicyPlacement *out);
 /* Where a guest vCPU is, or would be: the pCPU it last ran on, else (or
  * with v NULL) the first pCPU of the guest's home node. */

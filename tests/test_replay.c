@@ -495,6 +495,46 @@ START_TEST(test_deterministic)
 }
 END_TEST
 
+/* elastic at rate level, worked by hand.  With an intercept of 1 core the
+ * task's dom0 work is 1.2, 1.25 then 1 core, x 1.3 on the far socket (the
+ * half-size machine's socket 0 is all dom0's: 4 cores): D = 1.56 over
+ * [0, 300) s, 1.625 over [300, 600), 1.3 until the task ends at 1000 s.
+ * Every 300 s the mean demand is measured:
+ * - 300 s: 1.56 on 1 vCPU -> 4 (ceil(1.56 / 0.5), capped at max_vcpus);
+ *   3 hot-plugs = 150 ms of one core in the main container, the vCPUs
+ *   online 100 ms after the decision; dom0's 504 MiB used + 256 headroom
+ *   -> balloon 1024 -> 768 MiB (lifecycle costs 0 here: done at once);
+ * - 600 s and 900 s: 0.41 and 0.325 of 4, inside the band;
+ * - 1200 s: 0.43 cores on 4, under 0.3: one parked (at the horizon). */
+START_TEST(test_elastic_closed_form)
+{
+    basic_trace("0");
+    Setup s;
+    setup_config(&s, "elastic",
+                 "{\"min_vcpus\":1,\"max_vcpus\":4,\"socket\":0,\"pinned\":true,"
+                 "\"up_load\":0.7,\"down_load\":0.3,\"window_s\":15,\"cooldown_s\":300,"
+                 "\"hotplug_cpu_ms\":50,\"hotplug_delay_ms\":100,\"memory_mb\":1024,"
+                 "\"min_memory_mb\":512,\"max_memory_mb\":4096,\"headroom_mb\":256,"
+                 "\"balloon_step_mb\":128,\"rate_period_s\":300}");
+    s.rc.intercept_cores = 1.0;
+    ReplayFigures f;
+    Sim *sim;
+    run(&s, &f, &sim);
+    ck_assert_double_eq_tol(f.capacity_cores, 1.0 * 300.1 + 4.0 * (1200 - 300.1), EPS);
+    ck_assert_double_eq_tol(f.demand_cores, 1.56 * 300 + 1.625 * 300 + 1.3 * 400 + 0.15, EPS);
+    ck_assert_double_eq_tol(f.memory_mb, 1024.0 * 300 + 768.0 * 900, EPS);
+    ck_assert_double_eq_tol(f.saturated_hosts, 300.1, EPS);
+    double v;
+    ck_assert(sim_metric_get(sim, "dom0.resizes.vcpu_up", &v));
+    ck_assert_double_eq(v, 1);
+    ck_assert(sim_metric_get(sim, "dom0.resizes.vcpu_down", &v));
+    ck_assert_double_eq(v, 1);
+    ck_assert(sim_metric_get(sim, "dom0.resizes.balloon", &v));
+    ck_assert_double_eq(v, 1);
+    sim_free(sim);
+}
+END_TEST
+
 static Suite *replay_suite(void)
 {
     Suite *s = suite_create("replay");
@@ -503,6 +543,7 @@ static Suite *replay_suite(void)
     tcase_add_test(tc, test_native_closed_form);
     tcase_add_test(tc, test_local_dom0_costs_reference);
     tcase_add_test(tc, test_closer_bills_guest);
+    tcase_add_test(tc, test_elastic_closed_form);
     tcase_add_test(tc, test_static_socket_size);
     tcase_add_test(tc, test_saturation_slows_guests);
     tcase_add_test(tc, test_lifecycle_operations);
