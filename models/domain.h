@@ -44,11 +44,20 @@ typedef struct Domain {
     struct Vif *vif;   /* guests: its virtual network interface (owned) */
 
     /* Accounting of dom0 work done for this guest (guests only), ns of CPU. */
-    double dom0_work_ns;    /* dom0 CPU spent on its behalf, whoever paid */
-    double dom0_charged_ns; /* the part billed to this guest */
+    double dom0_work_ns;     /* dom0 CPU spent on its behalf, whoever paid */
+    double dom0_charged_ns;  /* dom0 CPU billed to this guest, whoever it was done for */
+    double rx_demux_ns;      /* of dom0_work_ns: demultiplexing its received packets */
+    double rx_demux_paid_ns; /* of dom0_charged_ns: demultiplexing anyone's packets */
     double dom0_work_by_group[WORK_N_GROUPS];
     uint64_t io_requests;      /* back-end requests it raised (closer's I/O intensity) */
     uint64_t io_requests_seen; /* closer: the count at its last balloon decision */
+    /* closer, closer-rx: demultiplexing work owed (positive) or paid ahead
+     * (negative) against its share, nominal ns (policies/rx_share.h). */
+    double rx_credit_ns;
+    /* closer-rx: received wire frames, exponentially decayed, as of
+     * rx_activity_at. */
+    double rx_activity;
+    SimTime rx_activity_at;
 
     /* dom0 only: CPU by thesis group, ns. */
     double cpu_by_group[WORK_N_GROUPS];

@@ -22,15 +22,26 @@ static SchedDom *payer_to_sd(Domain *payer, void *data)
 static void dom0_charge(Vcpu *v, const WorkItem *w, double cpu_ns, void *data)
 {
     Host *h = data;
-    (void)v;
     h->dom0->cpu_by_group[w->group] += cpu_ns;
-    Domain *g = w->for_dom;
-    if (!g)
-        return;
-    g->dom0_work_ns += cpu_ns;
-    g->dom0_work_by_group[w->group] += cpu_ns;
-    if (w->payer == g)
-        g->dom0_charged_ns += cpu_ns;
+    /* For the objective: CPU burnt on remote memory, and, on an item's
+     * first slice (consumed_ns was 0 before it), how long it waited. */
+    h->obj_numa_ns += cpu_ns * (1.0 - 1.0 / vcpu_numa_factor(v));
+    if (w->consumed_ns == cpu_ns)
+        h->obj_wait_ns += (double)(w->started - w->submitted);
+    Domain *g = w->for_dom, *payer = w->payer;
+    if (g) {
+        g->dom0_work_ns += cpu_ns;
+        g->dom0_work_by_group[w->group] += cpu_ns;
+        if (w->rx_demux)
+            g->rx_demux_ns += cpu_ns;
+    }
+    /* The payer need not be the guest the work was for: a received packet's
+     * demultiplexing may be billed to another guest (closer, closer-rx). */
+    if (payer) {
+        payer->dom0_charged_ns += cpu_ns;
+        if (w->rx_demux)
+            payer->rx_demux_paid_ns += cpu_ns;
+    }
 }
 
 /* ---- construction ----------------------------------------------------------- */
@@ -139,6 +150,7 @@ static gboolean build_dom0(Host *h, const char *where, GError **err)
         }
         g_ptr_array_add(h->main.vcpus, v);
     }
+    h->main_online = s->vcpus_online > 0 ? MIN(s->vcpus_online, s->vcpus) : s->vcpus;
 
     if (!s->secondary)
         return TRUE;
@@ -227,6 +239,7 @@ Host *host_new(Sim *sim, const char *name, int index, const HostConfig *cfg,
         return NULL;
     }
     sim_tavg_init(&h->main_load, sim_now(sim), 0.0);
+    h->online_since = h->mem_since = h->last_sample = sim_now(sim);
     h->declared_failed_at = -1;
     if (cfg->mgmt_period > 0 && cfg->mgmt_cpu_ns > 0) {
         sim_after(sim, cfg->mgmt_period, mgmt_run, h);
@@ -234,6 +247,8 @@ Host *host_new(Sim *sim, const char *name, int index, const HostConfig *cfg,
     }
     if (policy->tick && policy->tick_period > 0)
         sim_after(sim, policy->tick_period, policy_tick, h);
+    if (policy->size_offline)
+        h->offline_record = g_array_new(FALSE, FALSE, sizeof(PolicyNeed));
     return h;
 }
 
@@ -279,6 +294,10 @@ void host_free(Host *h)
         numa_free(h->numa);
     if (h->sd_to_domain)
         g_hash_table_destroy(h->sd_to_domain);
+    if (h->offline_record)
+        g_array_unref(h->offline_record);
+    if (h->offline_plan)
+        g_array_unref(h->offline_plan);
     g_free(h->policy_state);
     g_free(h->name);
     g_free(h);
@@ -294,10 +313,44 @@ uint64_t host_memory(const Host *h)
     return numa_total_bytes(h->numa);
 }
 
+/* ---- dom0 size over time ----------------------------------------------------- */
+
+/* Integrates dom0's unused memory up to now; called before anything changes
+ * what dom0 holds or uses, so the integral is exact. */
+static void mem_advance(Host *h)
+{
+    SimTime now = sim_now(h->sim);
+    if (now <= h->mem_since)
+        return;
+    uint64_t alloc = host_dom0_allocated(h), used = host_dom0_used(h);
+    h->mem_waste_area += (double)(alloc - used) / 1048576.0 * (double)(now - h->mem_since);
+    h->mem_since = now;
+}
+
+double host_main_online_ns(const Host *h)
+{
+    return h->online_area + (double)h->main_online * (double)(sim_now(h->sim) - h->online_since);
+}
+
+void host_set_main_online(Host *h, int n)
+{
+    n = CLAMP(n, 1, (int)h->main.vcpus->len);
+    if (n == h->main_online)
+        return;
+    h->online_area = host_main_online_ns(h);
+    h->online_since = sim_now(h->sim);
+    if (n > h->main_online)
+        h->vcpus_up++;
+    else
+        h->vcpus_down++;
+    h->main_online = n;
+}
+
 /* ---- guests ---------------------------------------------------------------- */
 
 Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err)
 {
+    mem_advance(h);
     int node = spec->socket;
     NumaMemPolicy pol = NUMA_MEM_STRICT;
     if (node < 0) {
@@ -364,7 +417,25 @@ Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err)
     return g;
 }
 
+static gboolean resize_domain(Host *h, Domain *g, uint64_t bytes);
+
 gboolean host_resize_guest(Host *h, Domain *g, uint64_t bytes)
+{
+    mem_advance(h);
+    if (g == h->dom0 && bytes != g->mem_total) {
+        /* dom0 ballooning itself: only its main container has memory of
+         * its own to give (closer's secondaries hold the guests'). */
+        uint64_t main = h->main.memory + bytes - g->mem_total;
+        if (!resize_domain(h, g, bytes))
+            return FALSE;
+        h->main.memory = main;
+        h->balloons++;
+        return TRUE;
+    }
+    return resize_domain(h, g, bytes);
+}
+
+static gboolean resize_domain(Host *h, Domain *g, uint64_t bytes)
 {
     if (bytes >= g->mem_total)
         return bytes == g->mem_total || alloc_on(h, g, bytes - g->mem_total, NUMA_MEM_PREFERRED,
@@ -392,6 +463,7 @@ void host_stop_guest(Host *h, Domain *g)
 {
     if (g->state == DOMAIN_GONE)
         return;
+    mem_advance(h);
     vbd_disconnect(g->vbd);
     vif_disconnect(g->vif);
     for (guint i = 0; i < g->vcpus->len; i++)
@@ -405,16 +477,38 @@ void host_stop_guest(Host *h, Domain *g)
 
 /* ---- dom0 work -------------------------------------------------------------- */
 
+/* Places pw with the policy and queues it; `cause` is the guest the work is
+ * done for, which the policy may not have been told. */
+static void submit_placed(Host *h, const PolicyWork *pw, WorkItem *w, Domain *cause)
+{
+    PolicyPlacement where;
+    policy_place(h->policy, h, pw, &where);
+    w->for_dom = cause;
+    w->payer = where.payer;
+    if (cause && w->group == WORK_T3)
+        cause->io_requests++;
+    vcpu_submit(where.vcpu, w);
+}
+
 void host_dom0_submit(Host *h, Dom0WorkKind kind, WorkItem *w, Domain *guest, Vcpu *raiser)
 {
-    PolicyWork pw = {.kind = kind, .work = w, .guest = guest, .raiser = raiser};
-    PolicyPlacement where;
-    policy_place(h->policy, h, &pw, &where);
-    w->for_dom = guest;
-    w->payer = where.payer;
-    if (guest && w->group == WORK_T3)
-        guest->io_requests++;
-    vcpu_submit(where.vcpu, w);
+    PolicyWork pw = {
+        .kind = kind, .work = w, .guest = guest, .raiser = raiser, .offline_guest = guest};
+    submit_placed(h, &pw, w, guest);
+}
+
+void host_dom0_submit_rx_demux(Host *h, WorkItem *w, Domain *dest, uint32_t flow_hash)
+{
+    PolicyWork pw = {
+        .kind = DOM0_WORK_IO_RX_DEMUX, .work = w, .flow_hash = flow_hash, .offline_guest = dest};
+    w->rx_demux = 1;
+    submit_placed(h, &pw, w, dest);
+}
+
+void host_rx_demuxed(Host *h, Domain *dest, uint64_t frames)
+{
+    if (h->policy->rx_demuxed && dest->state != DOMAIN_GONE)
+        h->policy->rx_demuxed(h, dest, frames);
 }
 
 /* The data-centre agent (e.g. nova-compute): every period it runs its
@@ -483,6 +577,14 @@ double host_main_busy_ns(const Host *h)
     return busy_of(h->main.vcpus);
 }
 
+double host_main_backlog_ns(const Host *h)
+{
+    double s = 0.0;
+    for (guint i = 0; i < h->main.vcpus->len; i++)
+        s += vcpu_backlog_ns(h->main.vcpus->pdata[i]);
+    return s;
+}
+
 double host_secondary_busy_ns(const Host *h)
 {
     double s = 0.0;
@@ -499,6 +601,13 @@ uint64_t host_dom0_allocated(const Host *h)
 
 uint64_t host_dom0_used(const Host *h)
 {
+    /* dom0 cannot use more than it was given; what it lacks shows as zero
+     * waste, not as negative waste. */
+    return MIN(host_dom0_needed(h), host_dom0_allocated(h));
+}
+
+uint64_t host_dom0_needed(const Host *h)
+{
     uint64_t used = h->cfg.dom0_base_used;
     int nodes = numa_nodes(h->numa);
     for (guint i = 0; i < h->guests->len; i++) {
@@ -509,23 +618,101 @@ uint64_t host_dom0_used(const Host *h)
             if (g->mem[n])
                 used += h->cfg.backend_mem_per_guest;
     }
-    /* dom0 cannot use more than it was given; what it lacks shows as zero
-     * waste, not as negative waste. */
-    return MIN(used, host_dom0_allocated(h));
+    return used;
+}
+
+/* Closes the objective's window [obj_last, now): dom0's reservation there
+ * against what it used.  A static container reserves its vCPUs; a
+ * secondary container runs on demand, so it reserves what it used; an
+ * offline policy is handed what it used in the window (size_offline).
+ * Memory is taken at the window's end. */
+static void objective_window(Host *h)
+{
+    SimTime now = sim_now(h->sim);
+    if (now <= h->obj_last)
+        return;
+    double dt = sim_time_to_s(now - h->obj_last);
+    double main_b = host_main_busy_ns(h), sec_b = host_secondary_busy_ns(h);
+    double online = host_main_online_ns(h);
+    double used_main = (main_b - h->obj_main_busy) / 1e9;
+    double used_sec = (sec_b - h->obj_sec_busy) / 1e9;
+    double used = used_main + used_sec; /* core-s */
+    double need_mb = (double)host_dom0_needed(h) / 1048576.0;
+    PolicyNeed need = {.cores = used / dt, .memory_mb = need_mb}, given;
+    double reserved, mem_mb;
+    /* An offline policy sizes this window from what the first pass needed
+     * in it (its plan), else from the window's own need. */
+    PolicyNeed planned = need;
+    if (h->policy->size_offline) {
+        guint k = h->offline_record->len;
+        if (h->offline_plan && k < h->offline_plan->len) {
+            planned = g_array_index(h->offline_plan, PolicyNeed, k);
+            h->offline_planned++;
+        }
+        g_array_append_val(h->offline_record, need);
+    }
+    if (policy_size_offline(h->policy, &planned, &given)) {
+        reserved = given.cores * dt;
+        mem_mb = given.memory_mb;
+    } else {
+        /* The main vCPUs online in the window (all of them but under a
+         * resizing dom0), the secondary containers' what they used. */
+        reserved = (online - h->obj_online) / 1e9 + used_sec;
+        mem_mb = (double)host_dom0_allocated(h) / 1048576.0;
+    }
+    h->obj.cpu_waste_core_s += MAX(0.0, reserved - used);
+    h->obj.cpu_shortfall_core_s += MAX(0.0, used - reserved);
+    h->obj.memory_waste_mib_s += MAX(0.0, mem_mb - need_mb) * dt;
+    h->obj.memory_shortfall_mib_s += MAX(0.0, need_mb - mem_mb) * dt;
+    h->obj_last = now;
+    h->obj_main_busy = main_b;
+    h->obj_sec_busy = sec_b;
+    h->obj_online = online;
+}
+
+void host_set_plan(Host *h, GArray *plan)
+{
+    if (h->offline_plan)
+        g_array_unref(h->offline_plan);
+    h->offline_plan = plan;
+}
+
+GArray *host_take_record(Host *h)
+{
+    return g_steal_pointer(&h->offline_record);
+}
+
+void host_objective(const Host *h, ObjectiveParts *out)
+{
+    *out = h->obj;
+    out->cpu_waste_core_s += h->obj_numa_ns / 1e9;
+    /* Items still waiting count too: a dom0 that never starts them must
+     * not look prompt. */
+    double pending = 0.0;
+    for (guint i = 0; i < h->dom0->vcpus->len; i++)
+        pending += vcpu_unstarted_wait_ns(h->dom0->vcpus->pdata[i]);
+    out->delay_core_s = (h->obj_wait_ns + pending) / 1e9;
 }
 
 void host_sample(Host *h)
 {
     SimTime now = sim_now(h->sim);
     double busy = host_main_busy_ns(h);
-    if (now > h->last_sample) {
-        double load = (busy - h->last_main_busy) /
-                      ((double)(now - h->last_sample) * (double)h->main.vcpus->len);
+    objective_window(h);
+    double online = host_main_online_ns(h);
+    /* (The oracle has no main container: no load to speak of.) */
+    if (now > h->last_sample && online > h->last_online_area) {
+        /* Load of the vCPUs that were online (a parked vCPU's draining
+         * counts as work, its time not as capacity). */
+        double load = (busy - h->last_main_busy) / (online - h->last_online_area);
         sim_ts_record(h->sim, h->name, "dom0.main.cpu_load", load);
         sim_tavg_set(&h->main_load, now, load);
     }
+    if (h->dom0_size.vcpus_online > 0)
+        sim_ts_record(h->sim, h->name, "dom0.vcpus_online", h->main_online);
     h->last_sample = now;
     h->last_main_busy = busy;
+    h->last_online_area = online;
     host_check(h, "sample");
     if (h->secondary)
         sim_ts_record(h->sim, h->name, "dom0.secondary.cpu_s", host_secondary_busy_ns(h) / 1e9);
@@ -562,6 +749,7 @@ void host_check(const Host *h, const char *where)
 void host_finish(Host *h)
 {
     host_check(h, "end of run");
+    objective_window(h);
     Sim *sim = h->sim;
     SimTime now = sim_now(sim);
     double elapsed = (double)now;
@@ -570,9 +758,22 @@ void host_finish(Host *h)
     sim_metric_setf(sim, (double)(h->dom0_size.memory_bytes >> 20), "%s.dom0.memory_mb", n);
     sim_metric_setf(sim, h->dom0_size.socket, "%s.dom0.socket", n);
     sim_metric_setf(sim, h->n_resident, "%s.guests", n);
+    if (h->policy->size_offline)
+        sim_metric_setf(sim, h->offline_planned, "%s.dom0.offline_planned_windows", n);
     double main_busy = host_main_busy_ns(h);
-    sim_metric_setf(sim, elapsed > 0 ? main_busy / (elapsed * h->main.vcpus->len) : 0.0,
-                    "%s.dom0.main.cpu_load", n);
+    double online = host_main_online_ns(h);
+    sim_metric_setf(sim, online > 0 ? main_busy / online : 0.0, "%s.dom0.main.cpu_load", n);
+    /* What dom0's size cost over the run: vCPUs online on average, the
+     * part of them left idle (allocated-but-idle cores), unused memory. */
+    mem_advance(h);
+    sim_metric_setf(sim, elapsed > 0 ? online / elapsed : 0.0, "%s.dom0.vcpus_online_mean", n);
+    sim_metric_setf(sim, elapsed > 0 ? MAX(0.0, online - main_busy) / elapsed : 0.0,
+                    "%s.dom0.main.idle_cores", n);
+    sim_metric_setf(sim, elapsed > 0 ? h->mem_waste_area / elapsed : 0.0,
+                    "%s.dom0.memory_waste_mean_mb", n);
+    sim_metric_setf(sim, (double)h->vcpus_up, "%s.dom0.resizes.vcpu_up", n);
+    sim_metric_setf(sim, (double)h->vcpus_down, "%s.dom0.resizes.vcpu_down", n);
+    sim_metric_setf(sim, (double)h->balloons, "%s.dom0.resizes.balloon", n);
     sim_metric_setf(sim, main_busy / 1e9, "%s.dom0.main.cpu_s", n);
     sim_metric_setf(sim, host_secondary_busy_ns(h) / 1e9, "%s.dom0.secondary.cpu_s", n);
     static const char *const groups[] = {"T0", "T1", "T2", "T3"};
@@ -588,10 +789,17 @@ void host_finish(Host *h)
         pbusy += (double)sched_pcpu_busy(h->sched, p);
     sim_metric_setf(sim, elapsed > 0 ? pbusy / (elapsed * host_pcpus(h)) : 0.0,
                     "%s.pcpu.utilization", n);
+    double caused = 0.0, misbilled = 0.0;
     for (guint i = 0; i < h->guests->len; i++) {
         const Domain *g = h->guests->pdata[i];
         sim_metric_setf(sim, g->dom0_charged_ns / 1e9, "%s.cpu.charged_dom0_s", g->name);
         sim_metric_setf(sim, g->dom0_work_ns / 1e9, "%s.cpu.dom0_work_s", g->name);
+        caused += g->dom0_work_ns;
+        misbilled += fabs(g->dom0_charged_ns - g->dom0_work_ns);
+        if (g->rx_demux_ns > 0.0 || g->rx_demux_paid_ns > 0.0) {
+            sim_metric_setf(sim, g->rx_demux_ns / 1e9, "%s.cpu.rx_demux_s", g->name);
+            sim_metric_setf(sim, g->rx_demux_paid_ns / 1e9, "%s.cpu.paid_rx_demux_s", g->name);
+        }
         sim_metric_setf(sim, (double)sched_dom_busy(g->sd) / 1e9, "%s.cpu.busy_s", g->name);
         sim_metric_setf(sim, (double)(g->mem_lent >> 20), "%s.memory.lent_to_dom0_mb", g->name);
         /* Rates over the simulated time, the units of a Google task_usage
@@ -605,6 +813,10 @@ void host_finish(Host *h)
         vbd_finish(g->vbd);
         vif_finish(g->vif);
     }
+    /* How far the bills are from the work caused (docs/MODEL.md, "Billing
+     * error"); nothing to bill, no figure. */
+    if (caused > 0.0)
+        sim_metric_setf(sim, misbilled / caused, "%s.guests.billing_error", n);
     if (h->cfg.mgmt_period > 0 && h->cfg.mgmt_cpu_ns > 0) {
         sim_metric_setf(sim, (double)h->mgmt_reports, "%s.heartbeat.reports", n);
         sim_metric_setf(sim, (double)h->mgmt_missed, "%s.heartbeat.missed", n);

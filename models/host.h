@@ -16,6 +16,7 @@
 #include "models/migration.h"
 #include "models/netif.h"
 #include "models/numa.h"
+#include "models/objective.h"
 #include "models/sched.h"
 #include "models/vcpu.h"
 #include "policies/policy.h"
@@ -94,9 +95,36 @@ typedef struct Host {
     SimEventId mgmt_deadline;
     SimTime declared_failed_at; /* -1: never */
 
+    /* The objective's parts (models/objective.h), accumulated window by
+     * window (host_sample's period) since the start. */
+    ObjectiveParts obj;
+    SimTime obj_last;
+    double obj_main_busy, obj_sec_busy; /* ns at obj_last */
+    double obj_online;                  /* host_main_online_ns at obj_last, vCPU x ns */
+    double obj_numa_ns;                 /* dom0 CPU lost to remote memory, ns */
+    double obj_wait_ns;                 /* dom0 items' waits before they first ran, ns */
+    /* An offline policy (size_offline): what dom0 needed in each window of
+     * this run (PolicyNeed, in window order), and the plan it sizes dom0
+     * from, the record of a first pass of the same scenario and seed
+     * (NULL: one pass, each window sized from its own need). */
+    GArray *offline_record;
+    GArray *offline_plan;
+    guint offline_planned; /* windows sized from the plan */
+    /* Hot-plugged main vCPUs (elastic): the first main_online of
+     * main.vcpus take new work, the others are parked and only drain what
+     * they hold.  Static policies keep them all online. */
+    int main_online;
+    SimTime online_since; /* when main_online last changed */
+    double online_area;   /* main_online integrated up to online_since, vCPU x ns */
+    uint64_t vcpus_up, vcpus_down, balloons; /* resizes done (vCPU steps, dom0 balloons) */
+    /* dom0 memory allocated but unused, integrated exactly: MiB x ns. */
+    SimTime mem_since;
+    double mem_waste_area;
+
     /* Sampling state for load time series. */
     SimTime last_sample;
     double last_main_busy;
+    double last_online_area;
     SimTimeAvg main_load;
 } Host;
 
@@ -126,7 +154,8 @@ typedef struct {
 Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err);
 /* Grows or shrinks a guest's memory to `bytes`: more is taken near its
  * memory (preferred node, then the nearest), less is given back from its
- * largest node first.  False (nothing changed) if growth does not fit. */
+ * largest node first.  False (nothing changed) if growth does not fit.
+ * Given dom0 (a balloon of dom0 itself), the main container follows. */
 gboolean host_resize_guest(Host *h, Domain *g, uint64_t bytes);
 /* Stops a guest: drops its work, releases its memory, policy hook. */
 void host_stop_guest(Host *h, Domain *g);
@@ -135,12 +164,32 @@ void host_stop_guest(Host *h, Domain *g);
  * it is for (NULL: dom0's own), `raiser` the guest vCPU that raised it (NULL
  * for external events and dom0's own work). */
 void host_dom0_submit(Host *h, Dom0WorkKind kind, WorkItem *w, Domain *guest, Vcpu *raiser);
+/* Submits the driver and bridge pass of a received packet.  The policy is
+ * told only the flow's RSS hash, not the destination `dest`, which the
+ * bridge has yet to look up; `dest` is kept for accounting (the work counts
+ * in its dom0_work_ns and rx_demux_ns, whoever pays). */
+void host_dom0_submit_rx_demux(Host *h, WorkItem *w, Domain *dest, uint32_t flow_hash);
+/* The bridge found that a received packet of `frames` wire frames is for
+ * `dest`: tells the policy (closer-rx measures network activity so). */
+void host_rx_demuxed(Host *h, Domain *dest, uint64_t frames);
+
+/* Brings main vCPUs online or parks them so that the first n (1 ..
+ * main.vcpus->len) take new work; a parked vCPU drains what it holds.
+ * Counts the change as one resize up or down. */
+void host_set_main_online(Host *h, int n);
+/* Main vCPUs online integrated from the start to now, vCPU x ns. */
+double host_main_online_ns(const Host *h);
 
 /* CPU time (ns) run by the main container's / the secondary containers' vCPUs. */
 double host_main_busy_ns(const Host *h);
+/* Nominal ns of work queued or running on the main container's vCPUs, online
+ * or draining (busy + backlog grows by exactly the work that arrived). */
+double host_main_backlog_ns(const Host *h);
 double host_secondary_busy_ns(const Host *h);
 /* Memory dom0 uses now (base + back-end state), bytes. */
 uint64_t host_dom0_used(const Host *h);
+/* Memory dom0 needs now (base + back-end state), bytes, whatever it has. */
+uint64_t host_dom0_needed(const Host *h);
 uint64_t host_dom0_allocated(const Host *h);
 
 /* Writes periodic rows (load over the last interval) to the time series. */
@@ -152,6 +201,17 @@ void host_sample(Host *h);
  * checkpoint in the message.  A no-op otherwise.  host_sample and
  * host_finish call it. */
 void host_check(const Host *h, const char *where);
+/* Hands the host the record of a first pass (host_take_record of the same
+ * host in a run of the same scenario and seed), which it owns from now on:
+ * an offline policy then reserves, window by window, what that pass
+ * needed.  Call before the run. */
+void host_set_plan(Host *h, GArray *plan);
+/* The need recorded in each window so far (PolicyNeed), which the caller
+ * now owns; NULL for a policy that does not size offline. */
+GArray *host_take_record(Host *h);
+/* The objective's parts on this host so far (host_finish closes the last
+ * window). */
+void host_objective(const Host *h, ObjectiveParts *out);
 /* Writes the host's final metrics. */
 void host_finish(Host *h);
 /* Discards the work still queued or running on every vCPU of the host (each

@@ -25,6 +25,7 @@ typedef struct {
     uint64_t bytes;
     unsigned pages;
     unsigned granted;
+    uint64_t frames;   /* RX: wire frames it arrived in */
     int64_t *gref;     /* TX: the guest's pages */
     unsigned answered; /* TX: slots answered and taken by netfront */
     int refs;          /* TX: ring slots outstanding + the wire */
@@ -350,6 +351,9 @@ static void bridge_done(WorkItem *w, void *data)
     Vif *v = k->vif;
     if (w->dropped)
         return;
+    /* The lookup is done: the destination is known, dropped or not. */
+    if (v->connected)
+        host_rx_demuxed(v->host, v->guest, k->frames);
     if (!v->connected || g_queue_get_length(&v->rx_queue) >= v->cfg.rx_queue_packets) {
         v->rx_drops++;
         NetMsg *m = k->msg;
@@ -369,10 +373,15 @@ static void arrived(Nic *nic, NicDir dir, const NicXfer *x, void *data)
     (void)dir;
     const NetCosts *c = &v->cfg.costs;
     /* One driver pass per frame; the bridge looks the destination up once
-     * per packet. */
+     * per packet.  Until it has, dom0 does not know whom the packet is for:
+     * the policy sees only the flow's RSS hash.  Each guest's traffic is
+     * modelled as one flow, hashed to its domid (so native's receive
+     * queues take guests round robin, as irqbalance spreads their event
+     * channels). */
     double cpu = c->nic_packet_ns * (double)x->frames;
+    k->frames = x->frames;
     work_item_init(&k->item, cpu, c->mem_fraction, v->guest->mem, WORK_T3, bridge_done, k);
-    host_dom0_submit(v->host, DOM0_WORK_IO_EXTERNAL, &k->item, v->guest, NULL);
+    host_dom0_submit_rx_demux(v->host, &k->item, v->guest, (uint32_t)v->domid);
 }
 
 void vif_receive(Vif *v, uint64_t bytes, VifDoneFn done, void *data)

@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/gtrace.h"
@@ -54,6 +55,13 @@ struct RHost {
     double ops_sec;
     double guest_cpu;
     Fig last; /* what it adds to the cluster's sums now */
+    /* The main container's size now: the policy's boot size, or for a
+     * resizing policy (elastic) what it last decided, carried out. */
+    int vcpus_now, vcpus_target;
+    uint64_t mem_now, mem_target;           /* bytes */
+    SimTime last_vcpu_resize, last_balloon; /* decisions; -1: none */
+    double demand_area;                     /* main demand since the last period, cores x ns */
+    SimTime demand_since;                   /* up to when demand_area is integrated */
 };
 
 typedef struct {
@@ -62,10 +70,17 @@ typedef struct {
     struct Replay *r;
 } Expiry;
 
+/* Something under way on a host: dom0 CPU work (one core busy until it
+ * ends), or a resize that takes effect when it ends. */
+typedef enum { OP_WORK, OP_PLUG, OP_BALLOON } OpKind;
+
 typedef struct {
     RHost *host;
-    double cores;
-    bool main;
+    OpKind kind;
+    double cores;       /* OP_WORK */
+    bool main;          /* OP_WORK: in the main container */
+    int vcpus;          /* OP_PLUG: online when it ends */
+    uint64_t mem_bytes; /* OP_BALLOON: memory when it ends */
     struct Replay *r;
 } Op;
 
@@ -109,6 +124,11 @@ struct Replay {
     uint64_t rows_after_window, schedule_without_machine, usage_without_schedule;
     uint64_t usage_moves, overcommitted, tasks_scheduled, tasks_ended;
     int max_tasks;
+
+    /* Resizing policies (PolicyOps.resize_rate). */
+    void *resizer;
+    SimTime resize_period;
+    uint64_t vcpu_ups, vcpu_downs, balloons;
 };
 
 static void resize_host(Replay *r, RHost *h, double cpus, double memory);
@@ -135,16 +155,26 @@ static void host_eval(const Replay *r, const RHost *h, Fig *f)
     memset(f, 0, sizeof *f);
     if (!h->online)
         return;
-    double c = h->dom0.vcpus;
+    double c = h->vcpus_now;
     double d = h->ops_main + h->main_io + (h->own_place.on_guest_socket ? 0.0 : r->agent_cores);
+    /* The same work at reference cost: what dom0 usefully does. */
+    double useful = d - h->main_io + h->main_io_raw;
+    double tm = r->tmpl.dom0_base_used / 1048576.0 +
+                h->n_backends_main * (r->tmpl.backend_mem_per_guest / 1048576.0);
+    f->memory_mb = (double)(h->mem_now >> 20);
+    PolicyNeed need = {.cores = d, .memory_mb = tm}, given;
+    if (policy_size_offline(r->cfg.policy, &need, &given)) {
+        c = given.cores;
+        f->memory_mb = given.memory_mb;
+    }
     double served = MIN(d, c);
+    double share = d > c ? c / d : 1.0;
     f->capacity_cores = c;
     f->demand_cores = d;
     f->unused_cores = c - served;
+    f->cpu_waste_cores = MAX(0.0, c - share * useful);
+    f->cpu_shortfall_cores = (1.0 - share) * useful;
     f->saturated_hosts = d > c ? 1.0 : 0.0;
-    f->memory_mb = (double)(h->dom0.memory_bytes >> 20);
-    double tm = r->tmpl.dom0_base_used / 1048576.0 +
-                h->n_backends_main * (r->tmpl.backend_mem_per_guest / 1048576.0);
     f->memory_used_mb = MIN(tm, f->memory_mb);
     f->unused_memory_mb = f->memory_mb - f->memory_used_mb;
     f->memory_shortfall_mb = tm - f->memory_used_mb;
@@ -153,7 +183,8 @@ static void host_eval(const Replay *r, const RHost *h, Fig *f)
             floor(MIN(f->unused_cores / r->smallest_cores, f->unused_memory_mb / r->smallest_mb));
     f->guest_io_demand = h->main_io_raw + h->sec_io;
     f->guest_io_served = (d > c ? h->main_io_raw * c / d : h->main_io_raw) + h->sec_io;
-    f->guest_paid_cores = (h->io_place.guest_pays ? h->sec_io : 0.0) + h->ops_sec;
+    f->guest_paid_cores =
+        (h->io_place.guest_pays ? h->sec_io : 0.0) + (h->op_place.guest_pays ? h->ops_sec : 0.0);
     f->guest_cpu_cores = h->guest_cpu;
     f->tasks = h->n_tasks;
 }
@@ -176,6 +207,9 @@ static void advance(Replay *r)
 static void host_eval_now(Replay *r, RHost *h)
 {
     Fig f;
+    SimTime now = sim_now(r->sim);
+    h->demand_area += h->last.demand_cores * (double)(now - h->demand_since);
+    h->demand_since = now;
     host_eval(r, h, &f);
     fig_axpy(&r->sum, -1.0, &h->last);
     fig_axpy(&r->sum, 1.0, &f);
@@ -234,6 +268,12 @@ static void host_size(Replay *r, RHost *h, double cpus, double memory)
             h->used[s * DIMS + 1] += h->dom0.memory_bytes >> 20;
         }
     }
+    /* Hot-pluggable vCPUs boot with the online ones; a machine UPDATE
+     * restarts the resizing from there. */
+    h->vcpus_now = h->vcpus_target =
+        h->dom0.vcpus_online > 0 ? MIN(h->dom0.vcpus_online, h->dom0.vcpus) : h->dom0.vcpus;
+    h->mem_now = h->mem_target = h->dom0.memory_bytes;
+    h->last_vcpu_resize = h->last_balloon = -1;
     policy_place_rate(r->cfg.policy, &h->dom0, DOM0_WORK_IO_GUEST, &h->io_place);
     policy_place_rate(r->cfg.policy, &h->dom0, DOM0_WORK_OWN, &h->own_place);
     policy_place_rate(r->cfg.policy, &h->dom0, DOM0_WORK_GUEST_OP, &h->op_place);
@@ -245,6 +285,7 @@ static RHost *host_add(Replay *r, uint64_t id, double cpus, double memory)
     h->machine_id = id;
     h->index = (int)r->hosts->len;
     h->online = true;
+    h->demand_since = sim_now(r->sim);
     host_size(r, h, cpus, memory);
     g_ptr_array_add(r->hosts, h);
     g_hash_table_insert(r->host_by_id, &h->machine_id, h);
@@ -294,14 +335,52 @@ static void op_done(Sim *sim, void *data)
     (void)sim;
     Op *op = data;
     Replay *r = op->r;
+    RHost *h = op->host;
     advance(r);
-    if (op->main)
-        op->host->ops_main = MAX(0.0, op->host->ops_main - op->cores);
-    else
-        op->host->ops_sec = MAX(0.0, op->host->ops_sec - op->cores);
-    host_update(r, op->host);
+    switch (op->kind) {
+    case OP_WORK:
+        if (op->main)
+            h->ops_main = MAX(0.0, h->ops_main - op->cores);
+        else
+            h->ops_sec = MAX(0.0, h->ops_sec - op->cores);
+        break;
+    case OP_PLUG:
+        /* Unless a machine UPDATE resized dom0 anew meanwhile. */
+        if (h->vcpus_target == op->vcpus)
+            h->vcpus_now = op->vcpus;
+        break;
+    case OP_BALLOON:
+        if (h->mem_target == op->mem_bytes)
+            h->mem_now = op->mem_bytes;
+        break;
+    }
+    host_update(r, h);
     flush(r);
     g_hash_table_remove(r->ops, op);
+}
+
+/* Starts op, which ends after `ns`. */
+static void op_start(Replay *r, const Op *proto, SimTime ns)
+{
+    Op *op = g_new(Op, 1);
+    *op = *proto;
+    op->r = r;
+    g_hash_table_add(r->ops, op);
+    if (op->kind == OP_WORK) {
+        if (op->main)
+            op->host->ops_main += op->cores;
+        else
+            op->host->ops_sec += op->cores;
+    }
+    sim_after(r->sim, ns, op_done, op);
+}
+
+/* dom0 work of `ns` reference CPU on h: one core busy that long. */
+static void start_work(Replay *r, RHost *h, bool main, double ns)
+{
+    if (ns > 0)
+        op_start(r, &(Op){.host = h, .kind = OP_WORK, .cores = 1.0, .main = main},
+                 (SimTime)llround(ns));
 }
 
 /* A lifecycle operation: one core for `ns` of reference CPU, the per-GiB
@@ -312,17 +391,82 @@ static void start_op(Replay *r, RTask *t, const PolicyRatePlacement *pl, double 
     RHost *h = t->host;
     double lat =
         pl->on_guest_socket ? 1.0 : numa_latency_factor(r->numa, h->dom0.socket, t->socket);
-    double ns = fixed_ns + per_gib_ns * t->req_mem_gib * lat;
-    if (ns <= 0)
+    start_work(r, h, !pl->on_guest_socket, fixed_ns + per_gib_ns * t->req_mem_gib * lat);
+}
+
+/* ---- resizing ---------------------------------------------------------- */
+
+static SimTime since(SimTime last, SimTime now)
+{
+    return last < 0 ? INT64_MAX : now - last;
+}
+
+/* One host's resize period: its mean main-container demand since the last
+ * one goes to the policy, whose decision is carried out with its cost (dom0
+ * CPU in the main container) and delay (plugged vCPUs and ballooned memory
+ * count when done; parked vCPUs at once, their work re-spread). */
+static void resize_one(Replay *r, RHost *h, SimTime now)
+{
+    double span = (double)r->resize_period;
+    double demand =
+        (h->demand_area + h->last.demand_cores * (double)(now - h->demand_since)) / span;
+    h->demand_area = 0.0;
+    h->demand_since = now;
+    if (!h->online)
         return;
-    Op *op = g_new(Op, 1);
-    *op = (Op){.host = h, .cores = 1.0, .main = !pl->on_guest_socket, .r = r};
-    g_hash_table_add(r->ops, op);
-    if (op->main)
-        h->ops_main += 1.0;
-    else
-        h->ops_sec += 1.0;
-    sim_after(r->sim, (SimTime)llround(ns), op_done, op);
+    PolicyRateLoad load = {
+        .vcpus = h->vcpus_target,
+        .demand_cores = demand,
+        .memory_bytes = h->mem_target,
+        .memory_used_bytes = (uint64_t)llround(h->last.memory_used_mb * 1048576.0 +
+                                               h->last.memory_shortfall_mb * 1048576.0),
+        .since_vcpu_resize = since(h->last_vcpu_resize, now),
+        .since_balloon = since(h->last_balloon, now),
+    };
+    PolicyRateResize out;
+    r->cfg.policy->resize_rate(r->resizer, &load, &out);
+    out.vcpus = CLAMP(out.vcpus, 1, h->dom0.vcpus);
+    if (out.vcpus != h->vcpus_target) {
+        int n = abs(out.vcpus - h->vcpus_target);
+        start_work(r, h, true, out.vcpu_cpu_ns * n);
+        if (out.vcpus > h->vcpus_target) {
+            r->vcpu_ups++;
+            op_start(r, &(Op){.host = h, .kind = OP_PLUG, .vcpus = out.vcpus}, out.vcpu_delay);
+        } else {
+            r->vcpu_downs++;
+            h->vcpus_now = out.vcpus;
+        }
+        h->vcpus_target = out.vcpus;
+        h->last_vcpu_resize = now;
+        host_update(r, h);
+    }
+    if (out.memory_bytes != h->mem_target) {
+        /* xl mem-set, then the balloon driver per GiB moved (as
+         * lifecycle_resize charges it); the memory counts when done. */
+        uint64_t moved = out.memory_bytes > h->mem_target ? out.memory_bytes - h->mem_target
+                                                          : h->mem_target - out.memory_bytes;
+        double ns = r->tmpl.life.resize_fixed_ns +
+                    r->tmpl.life.balloon_ns_per_gb * (double)moved / 1073741824.0;
+        start_work(r, h, true, ns);
+        op_start(r, &(Op){.host = h, .kind = OP_BALLOON, .mem_bytes = out.memory_bytes},
+                 (SimTime)llround(ns));
+        h->mem_target = out.memory_bytes;
+        h->last_balloon = now;
+        r->balloons++;
+        host_update(r, h);
+    }
+}
+
+static void resize_tick(Sim *sim, void *data)
+{
+    Replay *r = data;
+    advance(r);
+    SimTime now = sim_now(sim);
+    for (guint i = 0; i < r->hosts->len; i++)
+        resize_one(r, r->hosts->pdata[i], now);
+    flush(r);
+    if (now + r->resize_period <= r->cfg.duration)
+        sim_after(sim, r->resize_period, resize_tick, r);
 }
 
 static int most_free_socket(const Replay *r, const RHost *h)
@@ -804,6 +948,8 @@ Replay *replay_new(Sim *sim, const ReplayConfig *cfg, GError **err)
     if (r->tmpl.mgmt_period > 0)
         r->agent_cores = r->tmpl.mgmt_cpu_ns / (double)r->tmpl.mgmt_period;
 
+    if (cfg->policy->rate_resizer && cfg->policy->resize_rate)
+        r->resizer = cfg->policy->rate_resizer(cfg->policy_params, &r->resize_period);
     r->smallest_cores = r->smallest_mb = NAN;
     if (!isnan(cfg->smallest_cpu) && !isnan(cfg->smallest_memory)) {
         r->smallest_cores = cfg->smallest_cpu * r->tmpl_cores;
@@ -838,6 +984,7 @@ void replay_free(Replay *r)
     if (r->hosts)
         g_ptr_array_free(r->hosts, TRUE);
     numa_free(r->numa);
+    g_free(r->resizer);
     g_free(r->dir);
     g_free(r);
 }
@@ -863,6 +1010,8 @@ void replay_start(Replay *r)
     sim_at(r->sim, sim_now(r->sim), pump, r);
     if (r->cfg.sample_interval > 0 && r->cfg.sample_interval <= r->cfg.duration)
         sim_after(r->sim, r->cfg.sample_interval, sample, r);
+    if (r->resizer && r->resize_period > 0 && r->resize_period <= r->cfg.duration)
+        sim_after(r->sim, r->resize_period, resize_tick, r);
 }
 
 gboolean replay_ok(const Replay *r, GError **err)
@@ -947,6 +1096,18 @@ void replay_finish(Replay *r)
                    m.guest_io_demand > 0 ? m.guest_io_served / m.guest_io_demand : 1.0);
     sim_metric_set(sim, "guests.dom0_paid_cores", m.guest_paid_cores);
     sim_metric_set(sim, "tasks.running", m.tasks);
+    ObjectiveParts obj = {
+        .cpu_waste_core_s = r->area.cpu_waste_cores / 1e9,
+        .cpu_shortfall_core_s = r->area.cpu_shortfall_cores / 1e9,
+        .memory_waste_mib_s = r->area.unused_memory_mb / 1e9,
+        .memory_shortfall_mib_s = r->area.memory_shortfall_mb / 1e9,
+    };
+    objective_write(sim, &obj, &r->cfg.objective);
+    if (r->resizer) {
+        sim_metric_set(sim, "dom0.resizes.vcpu_up", (double)r->vcpu_ups);
+        sim_metric_set(sim, "dom0.resizes.vcpu_down", (double)r->vcpu_downs);
+        sim_metric_set(sim, "dom0.resizes.balloon", (double)r->balloons);
+    }
 }
 
 void replay_print_summary(const Replay *r, FILE *fp)

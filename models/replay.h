@@ -25,6 +25,8 @@
  *                work placed there;
  *   unused     = C - min(D, C); when D > C the guests' work placed there is
  *                served at C / D of its demand;
+ *   (an offline policy, policy_size_offline, is handed C = D and memory =
+ *   what dom0 uses, at every instant;)
  *   memory     = the main container's, of which the template's dom0_base_mb
  *                and backend_mb_per_guest for each guest whose back ends it
  *                holds are used;
@@ -42,6 +44,7 @@
 #include <stdio.h>
 
 #include "models/host.h"
+#include "models/objective.h"
 #include "models/placement.h"
 #include "policies/policy.h"
 #include "sim/sim.h"
@@ -66,6 +69,7 @@ typedef struct {
     double smallest_cpu, smallest_memory;
 
     SimTime sample_interval; /* time-series rows */
+    ObjectiveWeights objective;
 } ReplayConfig;
 
 typedef struct Replay Replay;
@@ -103,6 +107,12 @@ typedef struct {
     double guest_paid_cores;    /* work placed on guests' sockets, paid by them */
     double guest_cpu_cores;
     double tasks;
+    /* The objective's parts (models/objective.h): main-container capacity
+     * beyond the useful work served there (reference cores, so the NUMA
+     * surcharge of remote work counts as waste), and useful work beyond
+     * capacity, not served. */
+    double cpu_waste_cores;
+    double cpu_shortfall_cores;
 } ReplayFigures;
 
 void replay_integrals(const Replay *r, ReplayFigures *out);

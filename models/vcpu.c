@@ -214,6 +214,22 @@ int vcpu_index(const Vcpu *v)
     return v->index;
 }
 
+double vcpu_numa_factor(const Vcpu *v)
+{
+    return v->factor;
+}
+
+double vcpu_unstarted_wait_ns(const Vcpu *v)
+{
+    SimTime now = sim_now(v->sim);
+    double ns = 0.0;
+    for (int c = 0; c < WORK_N_CLASSES; c++)
+        for (const WorkItem *w = v->q[c].head; w; w = w->next)
+            if (w->started < 0)
+                ns += (double)(now - w->submitted);
+    return ns;
+}
+
 void vcpu_set_charge_hook(Vcpu *v, VcpuChargeFn fn, void *data)
 {
     v->charge = fn;

@@ -31,6 +31,11 @@ struct Domain *vcpu_domain(const Vcpu *v);
 int vcpu_index(const Vcpu *v);
 /* Accounting hook: every consumed slice is reported here (one per vCPU). */
 void vcpu_set_charge_hook(Vcpu *v, VcpuChargeFn fn, void *data);
+/* The NUMA time multiplier of the item running now (1 when local), as
+ * applied to the slice a charge hook is being told about. */
+double vcpu_numa_factor(const Vcpu *v);
+/* How long the queued items not yet started have waited so far, ns. */
+double vcpu_unstarted_wait_ns(const Vcpu *v);
 /* Who is billed by the scheduler for the item being run is decided by the
  * item's payer; this maps a Domain to its scheduler domain. */
 typedef SchedDom *(*VcpuPayerFn)(struct Domain *payer, void *data);

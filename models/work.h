@@ -38,6 +38,8 @@ struct WorkItem {
     WorkClass cls;
     struct Domain *for_dom; /* the guest it is done for (NULL: the executing domain's own) */
     struct Domain *payer;   /* whose CPU account pays (NULL: the executing domain) */
+    int rx_demux;           /* the driver and bridge pass of a received packet, for_dom
+                             * its destination (accounted apart: its payer may differ) */
     WorkDoneFn done;        /* called when it completes (may free the item) */
     void *data;
 

@@ -9,6 +9,7 @@
 #include "models/lifecycle.h"
 #include "models/migration.h"
 #include "models/migxfer.h"
+#include "models/objective.h"
 #include "models/placement.h"
 #include "models/replay.h"
 #include "models/workload.h"
@@ -71,6 +72,7 @@ struct World {
     GHashTable *vm_by_name;
     GHashTable *counted; /* base name of a vms[] entry with a count -> its index + 1 */
     Replay *replay;      /* a trace scenario: hosts and guests come from it */
+    ObjectiveWeights objective;
 };
 
 /* ---- construction ------------------------------------------------------ */
@@ -737,6 +739,7 @@ static gboolean build_replay(World *w, SimJsonDoc *doc, const cJSON *root, const
         .smallest_cpu = small ? jget_num(small, "cpu") : NAN,
         .smallest_memory = small ? jget_num(small, "memory") : NAN,
         .sample_interval = w->ts_interval,
+        .objective = w->objective,
     };
     GError *rerr = NULL;
     w->replay = replay_new(w->sim, &rc, &rerr);
@@ -779,6 +782,7 @@ World *world_build(Sim *sim, SimJsonDoc *doc, GError **err)
     if (!w->policy)
         return input_error(err, doc, "policy", "unknown policy '%s'", w->policy_name), NULL;
     const cJSON *params = jget(jget(root, "policy_params"), w->policy->name);
+    objective_weights_from_json(jget(root, "objective"), &w->objective);
 
     if (jget(root, "trace"))
         return build_replay(w, doc, root, params, err) ? g_steal_pointer(&w) : NULL;
@@ -1105,6 +1109,39 @@ static void guest_totals(World *w)
     sim_metric_set(w->sim, "guests.cpu.charged_dom0_s", charged);
 }
 
+/* guests.billing_error: sum over guests of |paid - caused| over the sum of
+ * caused (docs/MODEL.md, "Billing error"), each guest's figures summed over
+ * every host it lived on, so that a migrated guest is one guest. */
+static void billing_error(World *w)
+{
+    g_autoptr(GHashTable) by_name = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    GPtrArray *names = g_ptr_array_new();
+    for (guint i = 0; i < w->hosts->len; i++) {
+        const Host *h = w->hosts->pdata[i];
+        for (guint j = 0; j < h->guests->len; j++) {
+            const Domain *g = h->guests->pdata[j];
+            double *acc = g_hash_table_lookup(by_name, g->name);
+            if (!acc) {
+                acc = g_new0(double, 2);
+                g_hash_table_insert(by_name, g->name, acc);
+                g_ptr_array_add(names, g->name);
+            }
+            acc[0] += g->dom0_work_ns;
+            acc[1] += g->dom0_charged_ns;
+        }
+    }
+    /* In first-seen order, so the floating sums repeat exactly. */
+    double caused = 0.0, misbilled = 0.0;
+    for (guint i = 0; i < names->len; i++) {
+        const double *acc = g_hash_table_lookup(by_name, names->pdata[i]);
+        caused += acc[0];
+        misbilled += fabs(acc[1] - acc[0]);
+    }
+    g_ptr_array_free(names, TRUE);
+    if (caused > 0.0)
+        sim_metric_set(w->sim, "guests.billing_error", misbilled / caused);
+}
+
 void world_finish(World *w)
 {
     Sim *sim = w->sim;
@@ -1126,11 +1163,19 @@ void world_finish(World *w)
      * over hosts and the total secondary-container CPU. */
     sim_metric_set(sim, "dom0.main.cpu_load", w->hosts->len ? load / w->hosts->len : 0.0);
     sim_metric_set(sim, "dom0.secondary.cpu_s", secondary);
+    ObjectiveParts obj = {0};
+    for (guint i = 0; i < w->hosts->len; i++) {
+        ObjectiveParts part;
+        host_objective(w->hosts->pdata[i], &part);
+        objective_add(&obj, &part);
+    }
+    objective_write(sim, &obj, &w->objective);
     for (guint i = 0; i < w->vms->len; i++)
         workload_finish(((Vm *)w->vms->pdata[i])->wl);
     double secs = sim_time_to_s(w->duration);
     sim_metric_set(sim, "dom0.secondary.cores", secs > 0 ? secondary / secs : 0.0);
     guest_totals(w);
+    billing_error(w);
     for (guint i = 0; i < w->orders->len; i++) {
         MigOrder *o = w->orders->pdata[i];
         if (!o->mig)
@@ -1150,6 +1195,47 @@ void world_finish(World *w)
         sim_metric_setf(sim, migxfer_dest_cpu_ns(o->xfer) / 1e9, "%s.dom0_cpu_dest_s", p);
         sim_metric_setf(sim, migxfer_charged_guest_ns(o->xfer) / 1e9, "%s.charged_guest_s", p);
     }
+}
+
+/* One record per host, in the hosts' order (a second build of the same
+ * scenario has the same hosts in the same order). */
+struct WorldPlan {
+    GPtrArray *per_host; /* GArray * of PolicyNeed, or NULL */
+};
+
+gboolean world_wants_plan(const World *w)
+{
+    return !w->replay && w->policy->size_offline != NULL;
+}
+
+static void record_free(gpointer a)
+{
+    if (a)
+        g_array_unref(a);
+}
+
+WorldPlan *world_take_plan(World *w)
+{
+    WorldPlan *p = g_new0(WorldPlan, 1);
+    p->per_host = g_ptr_array_new_with_free_func(record_free);
+    for (guint i = 0; i < w->hosts->len; i++)
+        g_ptr_array_add(p->per_host, host_take_record(w->hosts->pdata[i]));
+    return p;
+}
+
+void world_set_plan(World *w, WorldPlan *plan)
+{
+    for (guint i = 0; i < w->hosts->len && i < plan->per_host->len; i++)
+        host_set_plan(w->hosts->pdata[i], g_steal_pointer(&plan->per_host->pdata[i]));
+    world_plan_free(plan);
+}
+
+void world_plan_free(WorldPlan *plan)
+{
+    if (!plan)
+        return;
+    g_ptr_array_free(plan->per_host, TRUE);
+    g_free(plan);
 }
 
 gboolean world_write_rounds(const World *w, FILE *fp, GError **err)
@@ -1201,14 +1287,21 @@ void world_print_summary(const World *w, FILE *fp)
     for (guint i = 0; i < w->hosts->len; i++) {
         const Host *h = w->hosts->pdata[i];
         double main_busy = host_main_busy_ns(h);
-        double now = (double)sim_now(w->sim);
+        double now = (double)sim_now(w->sim), online = host_main_online_ns(h);
+        /* A resizing dom0: its range, the mean online and the memory now. */
+        g_autofree char *vcpus =
+            h->dom0_size.vcpus_online > 0
+                ? g_strdup_printf("%d-%d vCPUs (%.2f online on average)", h->dom0_size.vcpus_online,
+                                  h->dom0_size.vcpus, now > 0 ? online / now : 0.0)
+                : g_strdup_printf("%d vCPUs", h->dom0_size.vcpus);
+        uint64_t mem = h->dom0_size.vcpus_online > 0 ? h->main.memory : h->dom0_size.memory_bytes;
         fprintf(fp,
-                "  host %-10s %d x %d pCPUs, %" PRIu64 " GiB; dom0 %d vCPUs, %" PRIu64
-                " MiB on socket %d%s; main load %.1f%%; %d guest%s\n",
+                "  host %-10s %d x %d pCPUs, %" PRIu64 " GiB; dom0 %s, %" PRIu64
+                " MiB%s on socket %d%s; main load %.1f%%; %d guest%s\n",
                 h->name, h->cfg.numa.sockets, h->cfg.numa.cores_per_socket, host_memory(h) >> 30,
-                h->dom0_size.vcpus, h->dom0_size.memory_bytes >> 20, h->dom0_size.socket,
+                vcpus, mem >> 20, h->dom0_size.vcpus_online > 0 ? " now" : "", h->dom0_size.socket,
                 h->secondary ? " + secondary containers" : "",
-                now > 0 ? 100.0 * main_busy / (now * h->main.vcpus->len) : 0.0, h->n_resident,
+                online > 0 ? 100.0 * main_busy / online : 0.0, h->n_resident,
                 h->n_resident == 1 ? "" : "s");
     }
     for (guint i = 0; i < w->orders->len; i++) {

@@ -33,6 +33,19 @@ gboolean world_ok(const World *w, GError **err);
 /* Writes the final metrics into the Sim (call once, after the run). */
 void world_finish(World *w);
 
+/* An offline policy (size_offline) at event level sizes dom0 ahead of time
+ * from a first pass: run the same scenario and seed once, take the need it
+ * recorded per host and window (world_take_plan), and give it to the world
+ * of the real run before world_start (world_set_plan, which takes it). */
+typedef struct WorldPlan WorldPlan;
+/* TRUE when w's policy sizes dom0 offline at event level. */
+gboolean world_wants_plan(const World *w);
+/* Call after world_finish. */
+WorldPlan *world_take_plan(World *w);
+void world_set_plan(World *w, WorldPlan *plan);
+void world_plan_free(WorldPlan *plan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(WorldPlan, world_plan_free)
+
 /* Writes one row per migration round: CSV with a header. */
 gboolean world_write_rounds(const World *w, FILE *fp, GError **err);
 /* Whether any guest runs IOzone, and its -R report (models/iozone.h). */

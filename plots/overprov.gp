@@ -2,7 +2,7 @@
 # the trace's smallest tasks it could have hosted (plots/overprov.sh).
 # Call: gnuplot -e "datafile='unused_over_time.csv'; outbase='overprov'" overprov.gp
 set datafile separator ","
-policies = "static-socket oracle-static native closer"
+policies = "static-socket oracle-static native closer elastic oracle"
 set key outside right top
 set grid
 set xlabel "time in the trace (h)"

@@ -8,9 +8,12 @@
 #      generated with dom0sim-trace gen (--machines, --days, --seed).
 #   3. Replay scenarios/overprov.json with those coefficients under
 #      static-socket (the thesis: dom0 owns one socket of every machine),
-#      oracle-static, native and closer.
+#      oracle-static, native, closer, elastic (dom0 resized from measured
+#      demand every policy_params.elastic.rate_period_s) and the offline
+#      bound, oracle.
 #   4. Report per policy dom0's unused CPU and memory, over time and as the
-#      number of the trace's smallest tasks it could have hosted:
+#      number of the trace's smallest tasks it could have hosted, and the
+#      objective J (docs/MODEL.md) in core-hours, the oracle's being 0:
 #      OUT/overprov.csv (policy,metric,value), OUT/unused_over_time.csv
 #      (time_s,policy,metric,value), a table on stdout, and, with gnuplot,
 #      OUT/overprov.png and .svg.
@@ -82,7 +85,7 @@ else
 fi
 
 echo "== 3. replay"
-POLICIES=(static-socket oracle-static native closer)
+POLICIES=(static-socket oracle-static native closer elastic oracle)
 for p in "${POLICIES[@]}"; do
   "$BIN" -q -p "$p" --set "trace.path=$TRACE" --set "duration_s=$DURATION" \
     --set "trace.skip_bad_rows=$SKIP" \
@@ -96,8 +99,11 @@ metric() { sed -n "s/^[[:space:]]*\"$2\":[[:space:]]*\([-0-9.eE+]*\),\{0,1\}$/\1
 METRICS=(dom0.capacity_cores dom0.demand_cores dom0.unused_cores dom0.unused_fraction
          dom0.memory_mb dom0.unused_memory_mb dom0.unused_smallest_tasks
          dom0.unused_smallest_tasks_min dom0.saturated_hosts guests.io_served_fraction
-         guests.dom0_paid_cores trace.machines trace.smallest_task.cpu_cores
-         trace.smallest_task.memory_mb)
+         guests.dom0_paid_cores dom0.resizes.vcpu_up dom0.resizes.vcpu_down
+         dom0.resizes.balloon trace.machines trace.smallest_task.cpu_cores
+         trace.smallest_task.memory_mb objective.J objective.cpu_waste_core_s
+         objective.cpu_shortfall_core_s objective.memory_waste_mib_s
+         objective.memory_shortfall_mib_s)
 tmp="$OUT/overprov.csv.tmp"
 echo "policy,metric,value" >"$tmp"
 for p in "${POLICIES[@]}"; do
@@ -114,17 +120,18 @@ for p in "${POLICIES[@]}"; do
       $3 == "dom0.capacity_cores") { print $1 "," p "," $3 "," $4 }' "$OUT/$p/timeseries.csv" >>"$tmp"
 done
 mv "$tmp" "$OUT/unused_over_time.csv"
-printf "%-14s %10s %10s %10s %8s %12s %14s %14s %9s\n" policy "dom0 cores" demand unused \
-  "unused%" "unused MiB" "smallest mean" "smallest min" "io served"
+printf "%-14s %10s %10s %10s %8s %12s %14s %14s %9s %10s\n" policy "dom0 cores" demand unused \
+  "unused%" "unused MiB" "smallest mean" "smallest min" "io served" "J core-h"
 for p in "${POLICIES[@]}"; do
   s="$OUT/$p/summary.json"
-  printf "%-14s %10.1f %10.2f %10.1f %7.1f%% %12.0f %14.0f %14.0f %8.1f%%\n" "$p" \
+  printf "%-14s %10.1f %10.2f %10.1f %7.1f%% %12.0f %14.0f %14.0f %8.1f%% %10.1f\n" "$p" \
     "$(metric "$s" dom0.capacity_cores)" "$(metric "$s" dom0.demand_cores)" \
     "$(metric "$s" dom0.unused_cores)" \
     "$(awk -v f="$(metric "$s" dom0.unused_fraction)" 'BEGIN { print 100 * f }')" \
     "$(metric "$s" dom0.unused_memory_mb)" "$(metric "$s" dom0.unused_smallest_tasks)" \
     "$(metric "$s" dom0.unused_smallest_tasks_min)" \
-    "$(awk -v f="$(metric "$s" guests.io_served_fraction)" 'BEGIN { print 100 * f }')"
+    "$(awk -v f="$(metric "$s" guests.io_served_fraction)" 'BEGIN { print 100 * f }')" \
+    "$(awk -v j="$(metric "$s" objective.J)" 'BEGIN { print j / 3600 }')"
 done
 echo "   smallest task: $(metric "$OUT/static-socket/summary.json" trace.smallest_task.cpu_cores) cores," \
   "$(metric "$OUT/static-socket/summary.json" trace.smallest_task.memory_mb) MiB;" \

@@ -20,8 +20,16 @@
  *   that has used the least CPU ("chosen fairly"); shutdown and migration on
  *   the socket holding most of the guest's memory, on the pCPU of a guest
  *   vCPU running there.  When that pCPU belongs to the main container, the
- *   least-loaded secondary vCPU of the same socket takes the work. */
+ *   least-loaded secondary vCPU of the same socket takes the work.
+ * - Reception (thesis, Prospects: "not taken into account in our design"): the
+ *   driver and bridge pass of a received packet runs before its destination
+ *   is known, so we apply the fair rule across guests: the resident guest
+ *   that has paid least for it so far pays (policies/rx_share.h), on the
+ *   pCPU of its least-used vCPU.  netback's copy into the destination is an
+ *   external event for a known guest, as above. */
 #include <string.h>
+
+#include "policies/closer.h"
 
 #include "models/host.h"
 #include "policies/policy.h"
@@ -49,7 +57,7 @@ static const CloserPreset *find_preset(const char *name)
     return &presets[0];
 }
 
-static void closer_size(const cJSON *params, const PolicyHostInfo *host, PolicyDom0Size *out)
+void policy__closer_size(const cJSON *params, const PolicyHostInfo *host, PolicyDom0Size *out)
 {
     (void)host;
     const CloserPreset *p = find_preset(jget_str(params, "preset"));
@@ -63,8 +71,8 @@ static void closer_size(const cJSON *params, const PolicyHostInfo *host, PolicyD
     out->secondary_memory_bytes = (uint64_t)jget_int(params, "secondary_initial_mb") << 20;
 }
 
-static gboolean closer_validate(const cJSON *params, const PolicyHostInfo *host, const char *where,
-                                GError **err)
+gboolean policy__closer_validate(const cJSON *params, const PolicyHostInfo *host, const char *where,
+                                 GError **err)
 {
     cJSON *as_socket = cJSON_CreateObject();
     cJSON_AddNumberToObject(as_socket, "socket", jget_num(params, "main_socket"));
@@ -98,28 +106,44 @@ static Vcpu *secondary_for_pcpu(Host *h, int p)
     return v ? v : least_loaded(h->main.vcpus);
 }
 
-/* Where a guest vCPU is, or would be: the pCPU it last ran on, else the
- * first pCPU of the guest's home node. */
-static int guest_vcpu_pcpu(Host *h, Domain *g, Vcpu *v)
+/* The pCPU of g's vCPU that has used the least CPU so far, where an external
+ * event for g runs ("chosen fairly"). */
+static int least_used_pcpu(Host *h, Domain *g)
 {
-    int p = vcpu_last_pcpu(v);
-    if (p >= 0)
-        return p;
-    CpuMask m;
-    numa_node_cpumask(h->numa, numa_main_node(h->numa, g->mem), &m);
-    return cpumask_next(&m, 0);
+    Vcpu *least = NULL;
+    SimTime least_busy = 0;
+    for (guint i = 0; i < g->vcpus->len; i++) {
+        Vcpu *v = g->vcpus->pdata[i];
+        SimTime b = sched_vcpu_busy(vcpu_sched(v));
+        if (!least || b < least_busy) {
+            least = v;
+            least_busy = b;
+        }
+    }
+    return policy__guest_vcpu_pcpu(h, g, least);
 }
 
-static void closer_place(Host *h, const PolicyWork *w, PolicyPlacement *out)
+void policy__closer_place_with(Host *h, const PolicyWork *w, PolicyPlacement *out,
+                               RxShareWeightFn weight)
 {
     Domain *g = w->guest;
+    if (w->kind == DOM0_WORK_IO_RX_DEMUX) {
+        Domain *payer = rx_share_pick(h, w->work->cpu_ns, weight);
+        if (!payer) {
+            policy__place_main(h, w, out);
+            return;
+        }
+        out->vcpu = secondary_for_pcpu(h, least_used_pcpu(h, payer));
+        out->payer = payer;
+        return;
+    }
     if (w->kind == DOM0_WORK_OWN || !g || g->vcpus->len == 0) {
         policy__place_main(h, w, out);
         return;
     }
     int p;
     if (w->kind == DOM0_WORK_IO_GUEST && w->raiser) {
-        p = guest_vcpu_pcpu(h, g, w->raiser);
+        p = policy__guest_vcpu_pcpu(h, g, w->raiser);
     } else if (w->kind == DOM0_WORK_GUEST_OP) {
         int socket = numa_main_node(h->numa, g->mem);
         p = -1;
@@ -137,20 +161,15 @@ static void closer_place(Host *h, const PolicyWork *w, PolicyPlacement *out)
     } else {
         /* External event: the guest vCPU that has contributed least so far
          * pays, on its pCPU. */
-        Vcpu *least = NULL;
-        SimTime least_busy = 0;
-        for (guint i = 0; i < g->vcpus->len; i++) {
-            Vcpu *v = g->vcpus->pdata[i];
-            SimTime b = sched_vcpu_busy(vcpu_sched(v));
-            if (!least || b < least_busy) {
-                least = v;
-                least_busy = b;
-            }
-        }
-        p = guest_vcpu_pcpu(h, g, least);
+        p = least_used_pcpu(h, g);
     }
     out->vcpu = secondary_for_pcpu(h, p);
     out->payer = g;
+}
+
+static void closer_place(Host *h, const PolicyWork *w, PolicyPlacement *out)
+{
+    policy__closer_place_with(h, w, out, NULL);
 }
 
 static uint64_t epsilon(const Host *h)
@@ -166,7 +185,7 @@ static void lend(Host *h, Domain *g, int n, int64_t bytes)
     h->secondary[n].memory = (uint64_t)((int64_t)h->secondary[n].memory + bytes);
 }
 
-static void closer_started(Host *h, Domain *g)
+void policy__closer_started(Host *h, Domain *g)
 {
     for (int n = 0; n < numa_nodes(h->numa); n++)
         if (g->mem[n])
@@ -174,7 +193,7 @@ static void closer_started(Host *h, Domain *g)
     g->io_requests_seen = g->io_requests;
 }
 
-static void closer_stopped(Host *h, Domain *g)
+void policy__closer_stopped(Host *h, Domain *g)
 {
     /* Everything lent comes back, from the home socket's container first
      * (where ballooned steps were put). */
@@ -185,7 +204,7 @@ static void closer_stopped(Host *h, Domain *g)
     lend(h, g, home, -(int64_t)g->mem_lent);
 }
 
-static void closer_tick(Host *h)
+void policy__closer_tick(Host *h)
 {
     double period_s = sim_time_to_s(h->policy->tick_period);
     double step = jget_num(h->policy_params, "io_step_rps");
@@ -210,8 +229,8 @@ static void closer_tick(Host *h)
  * migration in the main container, paid by dom0; everything done for a guest
  * (its I/O, received packets, its shutdown and migration) on its own socket,
  * paid by the guest. */
-static void closer_place_rate(const PolicyDom0Size *dom0, Dom0WorkKind kind,
-                              PolicyRatePlacement *out)
+void policy__closer_place_rate(const PolicyDom0Size *dom0, Dom0WorkKind kind,
+                               PolicyRatePlacement *out)
 {
     (void)dom0;
     gboolean for_guest = kind != DOM0_WORK_OWN;
@@ -224,12 +243,12 @@ const PolicyOps policy_closer_ops = {
     .description = "the thesis's design: static main container for T0-T2, per-socket "
                    "secondary containers run each guest's I/O, shutdown and migration on its "
                    "own pCPUs, paid by the guest",
-    .validate = closer_validate,
-    .size_dom0 = closer_size,
+    .validate = policy__closer_validate,
+    .size_dom0 = policy__closer_size,
     .place = closer_place,
-    .place_rate = closer_place_rate,
-    .guest_started = closer_started,
-    .guest_stopped = closer_stopped,
-    .tick = closer_tick,
+    .place_rate = policy__closer_place_rate,
+    .guest_started = policy__closer_started,
+    .guest_stopped = policy__closer_stopped,
+    .tick = policy__closer_tick,
     .tick_period = 1000000000, /* 1 s: see docs/CALIBRATION.md */
 };

@@ -274,6 +274,30 @@ static gboolean write_iozone_report(const World *w, const char *path, GError **e
     return sim_atomic_commit(f, err);
 }
 
+/* An offline policy sizes dom0 ahead of time from a first pass of the same
+ * scenario and seed (models/world.h, docs/MODEL.md): it runs here, quietly
+ * and under the same limits, and its record goes to w.  Stopped early, it
+ * leaves a shorter plan, past which w sizes each window from its own need. */
+static gboolean first_pass(SimJsonDoc *doc, uint64_t seed, uint64_t max_events, gint64 deadline,
+                           World *w, GError **err)
+{
+    g_autoptr(Sim) sim = sim_new(seed);
+    g_autoptr(World) w1 = world_build(sim, doc, err);
+    if (!w1)
+        return FALSE;
+    sim_set_max_events(sim, max_events);
+    if (deadline > 0)
+        sim_set_deadline(sim, deadline);
+    sim_set_interrupt(sim, &stop_signal);
+    world_start(w1);
+    sim_run(sim, world_duration(w1));
+    if (!world_ok(w1, err))
+        return FALSE;
+    world_finish(w1);
+    world_set_plan(w, world_take_plan(w1));
+    return TRUE;
+}
+
 static int run(Options *o, int argc, char **argv, GError **err)
 {
     const char *path = o->args[0];
@@ -338,6 +362,10 @@ static int run(Options *o, int argc, char **argv, GError **err)
         sim_set_deadline(sim, t0 + (gint64)(max_wall * 1e6));
     sim_set_interrupt(sim, &stop_signal);
 
+    if (world_wants_plan(w) &&
+        !first_pass(doc, seed, max_events, max_wall > 0 ? t0 + (gint64)(max_wall * 1e6) : 0, w,
+                    err))
+        return 1;
     world_start(w);
     sim_run(sim, world_duration(w));
     if (!world_ok(w, err))

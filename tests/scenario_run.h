@@ -12,9 +12,11 @@
 #include "sim/sim_json.h"
 #include "sim/sim_schema.h"
 
-/* sets: NULL-terminated "PATH=VALUE" overrides (may be NULL).  Fails the
- * test on any error.  The caller frees the Sim. */
-static inline Sim *scenario_run(const char *json, const char *const *sets)
+/* As scenario_run, for an offline policy: `plan` (may be NULL, taken) is
+ * what a first pass recorded (models/world.h), and *record (when record is
+ * not NULL) receives what this run recorded. */
+static inline Sim *scenario_run_planned(const char *json, const char *const *sets, WorldPlan *plan,
+                                        WorldPlan **record)
 {
     GError *err = NULL;
     SimSchema *schema = sim_schema_new_builtin(&err);
@@ -29,13 +31,24 @@ static inline Sim *scenario_run(const char *json, const char *const *sets)
     Sim *sim = sim_new((uint64_t)seed->valuedouble);
     World *w = world_build(sim, doc, &err);
     ck_assert_msg(w != NULL, "build: %s", err ? err->message : "?");
+    if (plan)
+        world_set_plan(w, plan);
     world_start(w);
     sim_run(sim, world_duration(w));
     world_finish(w);
+    if (record)
+        *record = world_take_plan(w);
     world_free(w);
     sim_json_doc_free(doc);
     sim_schema_free(schema);
     return sim;
+}
+
+/* sets: NULL-terminated "PATH=VALUE" overrides (may be NULL).  Fails the
+ * test on any error.  The caller frees the Sim. */
+static inline Sim *scenario_run(const char *json, const char *const *sets)
+{
+    return scenario_run_planned(json, sets, NULL, NULL);
 }
 
 static inline double scenario_metric(const Sim *sim, const char *name)

@@ -98,6 +98,7 @@ static void setup_config(Setup *s, const char *policy, const char *params_json)
         .smallest_cpu = 0.0625,       /* 1 core */
         .smallest_memory = 0.0078125, /* 512 MiB */
         .sample_interval = 300 * SIM_S,
+        .objective = {.lambda = 13.2, .mib_weight = 0.134 / 1024},
     };
     ck_assert_ptr_nonnull(s->rc.policy);
 }
@@ -217,17 +218,22 @@ START_TEST(test_static_socket_size)
 }
 END_TEST
 
-/* An undersized dom0: 1 vCPU and disk work 10 cores per s/s.  Demand is
- * 2.11 x 1.3 and 4.06 x 1.3 cores in the first two periods: saturated, the
- * guest's work is served at 1 / demand. */
-START_TEST(test_saturation_slows_guests)
+/* An undersized dom0: 1 vCPU and disk work 10 cores per s/s. */
+static void run_saturated(ReplayFigures *f, Sim **sim)
 {
     basic_trace("0");
     Setup s;
     setup_config(&s, "native", "{\"vcpus\":1,\"memory_mb\":2048,\"socket\":0,\"pinned\":true}");
     s.rc.per_disk_io = 10;
+    run(&s, f, sim);
+}
+
+/* Demand is 2.11 x 1.3 and 4.06 x 1.3 cores in the first two periods of
+ * run_saturated: saturated, the guest's work is served at 1 / demand. */
+START_TEST(test_saturation_slows_guests)
+{
     ReplayFigures f;
-    run(&s, &f, NULL);
+    run_saturated(&f, NULL);
     double demand = 2.11 * 300 + 4.06 * 300 + 0.01 * 400;
     ck_assert_double_eq_tol(f.guest_io_demand, demand, EPS);
     ck_assert_double_eq_tol(f.guest_io_served, 300 / 1.3 + 300 / 1.3 + 0.01 * 400, EPS);
@@ -270,6 +276,88 @@ START_TEST(test_lifecycle_operations)
      * memory), the destroy on the guest's socket, paid by it. */
     ck_assert_double_eq_tol(f.demand_cores, create, EPS);
     ck_assert_double_eq_tol(f.guest_paid_cores, work + 1 + 0.5 * 4, EPS);
+}
+END_TEST
+
+static double metric_of(Sim *sim, const char *name)
+{
+    double v = NAN;
+    ck_assert_msg(sim_metric_get(sim, name, &v), "no metric %s", name);
+    return v;
+}
+
+/* The objective under native (2 vCPUs, never saturated): CPU waste is the
+ * capacity beyond the work at reference cost (the NUMA surcharge counts as
+ * waste), memory waste the unused MiB, no shortfall. */
+START_TEST(test_objective_native_closed_form)
+{
+    basic_trace("0");
+    Setup s;
+    setup_config(&s, "native", native_params);
+    ReplayFigures f;
+    Sim *sim;
+    run(&s, &f, &sim);
+    double waste = 2400 - 145.0, mem_waste = 2048.0 * 1200 - 604000;
+    ck_assert_double_eq_tol(f.cpu_waste_cores, waste, EPS);
+    ck_assert_double_eq_tol(f.cpu_shortfall_cores, 0.0, EPS);
+    ck_assert_double_eq_tol(metric_of(sim, "objective.cpu_waste_core_s"), waste, EPS);
+    ck_assert_double_eq_tol(metric_of(sim, "objective.memory_waste_mib_s"), mem_waste, EPS);
+    ck_assert_double_eq_tol(metric_of(sim, "objective.memory_shortfall_mib_s"), 0.0, EPS);
+    ck_assert_double_eq_tol(metric_of(sim, "objective.delay_core_s"), 0.0, EPS);
+    ck_assert_double_eq_tol(metric_of(sim, "objective.J"), waste + 0.134 / 1024 * mem_waste, EPS);
+    sim_free(sim);
+}
+END_TEST
+
+/* Saturated (run_saturated): in the first two periods
+ * demand is 1.3 x raw, served at 1 / demand, so 1 / 1.3 core of the vCPU
+ * is useful work and raw - 1 / 1.3 cores go unserved; later the vCPU only
+ * runs the 0.01-core intercept, then nothing. */
+START_TEST(test_objective_shortfall)
+{
+    ReplayFigures f;
+    Sim *sim;
+    run_saturated(&f, &sim);
+    double waste = 600 * (1 - 1 / 1.3) + 400 * 0.99 + 200;
+    double shortfall = 300 * (2.11 + 4.06) - 600 / 1.3;
+    ck_assert_double_eq_tol(f.cpu_waste_cores, waste, EPS);
+    ck_assert_double_eq_tol(f.cpu_shortfall_cores, shortfall, EPS);
+    double mem_waste = 2048.0 * 1200 - 604000;
+    ck_assert_double_eq_tol(metric_of(sim, "objective.J"),
+                            waste + 13.2 * shortfall + 0.134 / 1024 * mem_waste, 1e-5);
+    sim_free(sim);
+}
+END_TEST
+
+/* The oracle: at every instant capacity is the demand and memory what dom0
+ * uses, whatever the load; guest work runs on the guest's socket at
+ * reference cost, all of it served, so every part of J is 0.  Its own work
+ * (the create) is in the main container, on socket 0, which is also where
+ * worst fit puts the task since the oracle sets no core aside: a local
+ * create, 2 s + 4 GiB x 1 s/GiB.  The destroy runs on the guest's socket. */
+START_TEST(test_oracle_exact)
+{
+    basic_trace("700000000");
+    Setup s;
+    setup_config(&s, "oracle", "{}");
+    set_life_costs(&s);
+    s.rc.per_disk_io = 10; /* would saturate any static dom0 of a few vCPUs */
+    ReplayFigures f;
+    Sim *sim;
+    run(&s, &f, &sim);
+    ck_assert_double_eq_tol(f.demand_cores, 2 + 4 * 1.0, EPS);
+    ck_assert_double_eq_tol(f.capacity_cores, f.demand_cores, EPS);
+    ck_assert_double_eq_tol(f.unused_cores, 0.0, EPS);
+    ck_assert_double_eq_tol(f.saturated_hosts, 0.0, EPS);
+    ck_assert(f.guest_io_demand > 1000);
+    ck_assert_double_eq_tol(f.guest_io_served, f.guest_io_demand, EPS);
+    ck_assert_double_eq_tol(f.guest_paid_cores, 0.0, EPS);
+    ck_assert_double_eq_tol(f.memory_mb, 500.0 * 1200, EPS);
+    ck_assert_double_eq_tol(f.memory_used_mb, f.memory_mb, EPS);
+    ck_assert_double_eq_tol(f.cpu_waste_cores, 0.0, EPS);
+    ck_assert_double_eq_tol(f.cpu_shortfall_cores, 0.0, EPS);
+    ck_assert_double_eq(metric_of(sim, "objective.J"), 0.0);
+    sim_free(sim);
 }
 END_TEST
 
@@ -407,6 +495,46 @@ START_TEST(test_deterministic)
 }
 END_TEST
 
+/* elastic at rate level, worked by hand.  With an intercept of 1 core the
+ * task's dom0 work is 1.2, 1.25 then 1 core, x 1.3 on the far socket (the
+ * half-size machine's socket 0 is all dom0's: 4 cores): D = 1.56 over
+ * [0, 300) s, 1.625 over [300, 600), 1.3 until the task ends at 1000 s.
+ * Every 300 s the mean demand is measured:
+ * - 300 s: 1.56 on 1 vCPU -> 4 (ceil(1.56 / 0.5), capped at max_vcpus);
+ *   3 hot-plugs = 150 ms of one core in the main container, the vCPUs
+ *   online 100 ms after the decision; dom0's 504 MiB used + 256 headroom
+ *   -> balloon 1024 -> 768 MiB (lifecycle costs 0 here: done at once);
+ * - 600 s and 900 s: 0.41 and 0.325 of 4, inside the band;
+ * - 1200 s: 0.43 cores on 4, under 0.3: one parked (at the horizon). */
+START_TEST(test_elastic_closed_form)
+{
+    basic_trace("0");
+    Setup s;
+    setup_config(&s, "elastic",
+                 "{\"min_vcpus\":1,\"max_vcpus\":4,\"socket\":0,\"pinned\":true,"
+                 "\"up_load\":0.7,\"down_load\":0.3,\"window_s\":15,\"cooldown_s\":300,"
+                 "\"hotplug_cpu_ms\":50,\"hotplug_delay_ms\":100,\"memory_mb\":1024,"
+                 "\"min_memory_mb\":512,\"max_memory_mb\":4096,\"headroom_mb\":256,"
+                 "\"balloon_step_mb\":128,\"rate_period_s\":300}");
+    s.rc.intercept_cores = 1.0;
+    ReplayFigures f;
+    Sim *sim;
+    run(&s, &f, &sim);
+    ck_assert_double_eq_tol(f.capacity_cores, 1.0 * 300.1 + 4.0 * (1200 - 300.1), EPS);
+    ck_assert_double_eq_tol(f.demand_cores, 1.56 * 300 + 1.625 * 300 + 1.3 * 400 + 0.15, EPS);
+    ck_assert_double_eq_tol(f.memory_mb, 1024.0 * 300 + 768.0 * 900, EPS);
+    ck_assert_double_eq_tol(f.saturated_hosts, 300.1, EPS);
+    double v;
+    ck_assert(sim_metric_get(sim, "dom0.resizes.vcpu_up", &v));
+    ck_assert_double_eq(v, 1);
+    ck_assert(sim_metric_get(sim, "dom0.resizes.vcpu_down", &v));
+    ck_assert_double_eq(v, 1);
+    ck_assert(sim_metric_get(sim, "dom0.resizes.balloon", &v));
+    ck_assert_double_eq(v, 1);
+    sim_free(sim);
+}
+END_TEST
+
 static Suite *replay_suite(void)
 {
     Suite *s = suite_create("replay");
@@ -415,9 +543,13 @@ static Suite *replay_suite(void)
     tcase_add_test(tc, test_native_closed_form);
     tcase_add_test(tc, test_local_dom0_costs_reference);
     tcase_add_test(tc, test_closer_bills_guest);
+    tcase_add_test(tc, test_elastic_closed_form);
     tcase_add_test(tc, test_static_socket_size);
     tcase_add_test(tc, test_saturation_slows_guests);
     tcase_add_test(tc, test_lifecycle_operations);
+    tcase_add_test(tc, test_objective_native_closed_form);
+    tcase_add_test(tc, test_objective_shortfall);
+    tcase_add_test(tc, test_oracle_exact);
     tcase_add_test(tc, test_machine_subset);
     tcase_add_test(tc, test_machine_remove);
     tcase_add_test(tc, test_smallest_from_trace);

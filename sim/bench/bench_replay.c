@@ -4,7 +4,8 @@
  * shards of the three tables merged by time, hosts and tasks coming and
  * going, every usage row updating its host's dom0 demand.  To show how the
  * cost grows with trace length, the first 6, 12 and 24 hours are replayed
- * (native), then the whole day under closer.
+ * (native), then the whole day under closer and under elastic (whose
+ * resize period adds a pass over the hosts every rate_period_s).
  *
  * The trace is generated into a temporary directory first (about 75 s and
  * 2.1 GB for the full size) unless DOM0SIM_BENCH_TRACE names the directory
@@ -83,8 +84,11 @@ int bench_replay(bool quick)
     const struct {
         double hours;
         const char *policy;
-    } runs[] = {
-        {days * 6, "native"}, {days * 12, "native"}, {days * 24, "native"}, {days * 24, "closer"}};
+    } runs[] = {{days * 6, "native"},
+                {days * 12, "native"},
+                {days * 24, "native"},
+                {days * 24, "closer"},
+                {days * 24, "elastic"}};
     printf("%-8s %-7s %12s %10s %12s %10s %9s %14s\n", "policy", "hours", "rows", "wall s",
            "rows/s", "peak MiB", "tasks", "unused cores");
     int status = 0;
