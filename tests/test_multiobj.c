@@ -196,6 +196,18 @@ START_TEST(run_groups_by_spec)
 }
 END_TEST
 
+/* A guest destroyed before the end has no host then; it still has a p and
+ * is still compared with the guests it was placed beside. */
+START_TEST(run_destroyed_guest)
+{
+    const char *sets[] = {"vms[0].destroy_at_s=2", NULL};
+    Sim *sim = scenario_run(trio, sets);
+    ck_assert_double_eq(scenario_metric(sim, "guests.performance.count"), 3.0);
+    ck_assert_double_eq(scenario_metric(sim, "guests.performance_cv.guests"), 3.0);
+    sim_free(sim);
+}
+END_TEST
+
 static Suite *multiobj_suite(void)
 {
     Suite *s = suite_create("multiobj");
@@ -214,6 +226,7 @@ static Suite *multiobj_suite(void)
     tcase_add_test(run, run_writes_measures);
     tcase_add_test(run, run_mean_of_guests);
     tcase_add_test(run, run_groups_by_spec);
+    tcase_add_test(run, run_destroyed_guest);
     suite_add_tcase(s, run);
     return s;
 }
