@@ -151,6 +151,14 @@ static double bytes_per_s(const Iozone *z)
     return t > 0 ? (double)z->bytes / t : 0.0;
 }
 
+void iozone_sample(const Iozone *z, double disk_io_s, MultiobjSample *s)
+{
+    s->issued = z->records + z->errors;
+    s->completed = z->records;
+    s->service_s = z->records ? disk_io_s / (double)z->records : 0.0;
+    s->mean_s = z->latency.n ? z->latency.mean : 0.0;
+}
+
 void iozone_finish(Iozone *z)
 {
     Sim *sim = z->sim;

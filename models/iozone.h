@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "models/host.h"
+#include "models/multiobj.h"
 #include "sim/sim.h"
 
 typedef enum {
@@ -43,6 +44,10 @@ void iozone_free(Iozone *z);
 void iozone_attach(Iozone *z, Host *h, Domain *g);
 /* Stops issuing records; those in flight are forgotten. */
 void iozone_detach(Iozone *z);
+/* Records issued (completed or failed; those in flight are not counted) and
+ * completed, their mean latency, and as service the device time disk_io_s
+ * (seconds) per completed record (models/multiobj.h). */
+void iozone_sample(const Iozone *z, double disk_io_s, MultiobjSample *s);
 /* Writes `<vm>.io.*` and `<vm>.iozone.*` metrics. */
 void iozone_finish(Iozone *z);
 

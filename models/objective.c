@@ -24,10 +24,16 @@ void objective_add(ObjectiveParts *a, const ObjectiveParts *b)
     a->memory_shortfall_mib_s += b->memory_shortfall_mib_s;
 }
 
+double objective_waste(const ObjectiveParts *p, const ObjectiveWeights *w)
+{
+    return p->cpu_waste_core_s + w->mib_weight * p->memory_waste_mib_s;
+}
+
 void objective_write(Sim *sim, const ObjectiveParts *p, const ObjectiveWeights *w)
 {
     sim_metric_set(sim, "objective.J", objective_total(p, w));
     sim_metric_set(sim, "objective.cpu_waste_core_s", p->cpu_waste_core_s);
+    sim_metric_set(sim, "objective.waste_core_s", objective_waste(p, w));
     sim_metric_set(sim, "objective.cpu_shortfall_core_s", p->cpu_shortfall_core_s);
     sim_metric_set(sim, "objective.delay_core_s", p->delay_core_s);
     sim_metric_set(sim, "objective.memory_waste_mib_s", p->memory_waste_mib_s);

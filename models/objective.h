@@ -40,6 +40,9 @@ typedef struct {
 void objective_weights_from_json(const cJSON *block, ObjectiveWeights *w);
 /* J, core-seconds. */
 double objective_total(const ObjectiveParts *p, const ObjectiveWeights *w);
+/* J's waste terms alone, core-seconds: cpu_waste + mib_weight x
+ * memory_waste (the multi-objective view's waste axis). */
+double objective_waste(const ObjectiveParts *p, const ObjectiveWeights *w);
 /* Adds b to a, part by part. */
 void objective_add(ObjectiveParts *a, const ObjectiveParts *b);
 /* Writes objective.J and its parts (and the weights) to the run's metrics. */

@@ -191,6 +191,14 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+void web_sample(const Web *w, MultiobjSample *s)
+{
+    s->issued = w->requests;
+    s->completed = w->completed;
+    s->service_s = w->cpu_ns / 1e9;
+    s->mean_s = w->latency.n ? w->latency.mean : 0.0;
+}
+
 void web_finish(Web *w)
 {
     Sim *sim = w->sim;

@@ -18,6 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "models/host.h"
+#include "models/multiobj.h"
 #include "sim/sim.h"
 
 typedef struct Web Web;
@@ -30,6 +31,9 @@ void web_free(Web *w);
 void web_attach(Web *w, Host *h, Domain *g);
 /* Stops: no new requests; those in flight are forgotten. */
 void web_detach(Web *w);
+/* Requests sent by the clients and responses completed, their mean latency,
+ * and as service the guest CPU of one request (models/multiobj.h). */
+void web_sample(const Web *w, MultiobjSample *s);
 void web_finish(Web *w);
 
 #endif

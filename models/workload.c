@@ -33,6 +33,7 @@ static const struct {
 struct Workload {
     Sim *sim;
     char *vm;
+    char *spec_key; /* the specification, compact JSON */
     WlKind kind;
     DirtyModel dirty;
     double rate_per_s;
@@ -75,6 +76,10 @@ Workload *workload_new(Sim *sim, const char *vm, const cJSON *spec)
     Workload *w = g_new0(Workload, 1);
     w->sim = sim;
     w->vm = g_strdup(vm);
+    /* cJSON's allocator is malloc: copied so that g_free frees it. */
+    char *key = cJSON_PrintUnformatted(spec);
+    w->spec_key = g_strdup(key);
+    cJSON_free(key);
     sim_tally_init(&w->response);
     const char *type = jget_str(spec, "type");
     if (strcmp(type, "memory-dirtier") == 0) {
@@ -134,6 +139,7 @@ void workload_free(Workload *w)
     if (w->live)
         g_hash_table_destroy(w->live);
     g_free(w->vm);
+    g_free(w->spec_key);
     g_free(w);
 }
 
@@ -287,6 +293,36 @@ void workload_detach(Workload *w)
 Iozone *workload_iozone(Workload *w)
 {
     return w->iozone;
+}
+
+bool workload_sample(const Workload *w, double disk_io_s, MultiobjSample *s)
+{
+    switch (w->kind) {
+    case WL_IOZONE:
+        iozone_sample(w->iozone, disk_io_s, s);
+        return true;
+    case WL_WEB:
+        web_sample(w->web, s);
+        return true;
+    case WL_IO_SYNTHETIC:
+    case WL_BLK_RANDOM:
+        s->issued = w->issued;
+        s->completed = w->completed;
+        s->mean_s = w->response.n ? w->response.mean : 0.0;
+        /* io-synthetic: the service is dom0's, drawn with this mean. */
+        if (w->kind == WL_IO_SYNTHETIC)
+            s->service_s = w->service_ns / 1e9;
+        else
+            s->service_s = w->completed ? disk_io_s / (double)w->completed : 0.0;
+        return true;
+    default:
+        return false;
+    }
+}
+
+const char *workload_spec_key(const Workload *w)
+{
+    return w->spec_key;
 }
 
 void workload_finish(Workload *w)

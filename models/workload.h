@@ -28,6 +28,7 @@
 #include "models/dirty.h"
 #include "models/host.h"
 #include "models/iozone.h"
+#include "models/multiobj.h"
 #include "sim/sim.h"
 #include "sim/sim_stats.h"
 
@@ -46,6 +47,15 @@ void workload_detach(Workload *w);
 
 /* Its IOzone run, or NULL for another kind of workload. */
 Iozone *workload_iozone(Workload *w);
+
+/* What the guest asked for and got so far (models/multiobj.h), disk_io_s
+ * being the device service time of its block requests (<vm>.blk.disk_io_s,
+ * seconds, over every host it ran on); false for a
+ * workload that issues no requests (idle, memory-dirtier, cpu-bound,
+ * blk-garbage, whose requests are meant to fail). */
+bool workload_sample(const Workload *w, double disk_io_s, MultiobjSample *s);
+/* Its specification as compact JSON: equal strings, identical workloads. */
+const char *workload_spec_key(const Workload *w);
 
 /* Writes its metrics (<vm>.io.*). */
 void workload_finish(Workload *w);

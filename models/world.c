@@ -22,6 +22,7 @@ typedef struct {
     char *name;
     int index;
     Host *host;  /* where it runs now */
+    Host *home;  /* where the scenario placed it */
     Domain *dom; /* its domain there */
     GuestSpec spec;
     uint64_t pages;
@@ -539,6 +540,7 @@ static gboolean build_vm(World *w, SimJsonDoc *doc, const cJSON *jv, int i, int 
     if (v->create_at >= 0) {
         /* Created during the run, through dom0. */
         v->host = h;
+        v->home = h;
         return TRUE;
     }
     /* A guest must fit beside dom0 in its host's memory: the simulator
@@ -551,6 +553,7 @@ static gboolean build_vm(World *w, SimJsonDoc *doc, const cJSON *jv, int i, int 
         return FALSE;
     }
     v->host = h;
+    v->home = h;
     return TRUE;
 }
 
@@ -1142,6 +1145,33 @@ static void billing_error(World *w)
         sim_metric_set(w->sim, "guests.billing_error", misbilled / caused);
 }
 
+/* guests.performance and guests.performance_cv (models/multiobj.h): each
+ * guest compared with the guests running the same workload on the host the
+ * scenario placed it on (a destroyed guest has no host at the end, and a
+ * migrated one is judged with the guests it was placed beside). */
+static void guest_performance(World *w)
+{
+    g_autofree MultiobjGuest *g = g_new0(MultiobjGuest, MAX(1u, w->vms->len));
+    GPtrArray *groups = g_ptr_array_new_with_free_func(g_free);
+    size_t n = 0;
+    for (guint i = 0; i < w->vms->len; i++) {
+        const Vm *v = w->vms->pdata[i];
+        MultiobjSample s = {0};
+        double p, disk = 0.0;
+        g_autofree char *key = g_strdup_printf("%s.blk.disk_io_s", v->name);
+        sim_metric_get(w->sim, key, &disk);
+        if (!workload_sample(v->wl, disk, &s) || !multiobj_normalised(&s, &p))
+            continue;
+        char *group = g_strdup_printf("%s %s", v->home->name, workload_spec_key(v->wl));
+        g_ptr_array_add(groups, group);
+        g[n++] = (MultiobjGuest){.group = group, .p = p};
+    }
+    MultiobjSummary sum;
+    multiobj_summarise(g, n, &sum);
+    multiobj_write(w->sim, &sum);
+    g_ptr_array_free(groups, TRUE);
+}
+
 void world_finish(World *w)
 {
     Sim *sim = w->sim;
@@ -1176,6 +1206,7 @@ void world_finish(World *w)
     sim_metric_set(sim, "dom0.secondary.cores", secs > 0 ? secondary / secs : 0.0);
     guest_totals(w);
     billing_error(w);
+    guest_performance(w);
     for (guint i = 0; i < w->orders->len; i++) {
         MigOrder *o = w->orders->pdata[i];
         if (!o->mig)

@@ -4,7 +4,8 @@
 # all local cores) into results/figures/NAME/ and the plot plots/NAME.gp
 # into figures/NAME.png and .svg; then the over-provisioning study
 # (plots/overprov.sh on a generated trace) and the headline gain of closer
-# over native (plots/headline.sh, when present).
+# over native (plots/headline.sh, when present); the multi-objective view
+# (plots/multiobjective.sh) into figures/multiobjective.png, .svg, .csv.
 #
 # Usage: plots/make-figures.sh [--jobs N] [--only NAME...] [--keep]
 #   --jobs N   parallel runs (default: all cores)
@@ -57,6 +58,17 @@ if wanted overprov; then
   cp results/figures/overprov/overprov.png figures/fig-2.1.2-overprov.png
   cp results/figures/overprov/overprov.svg figures/fig-2.1.2-overprov.svg
   echo "overprov: figures/fig-2.1.2-overprov.png, .svg ($(( $(date +%s) - t0 )) s)"
+fi
+if wanted multiobjective; then
+  t0=$(date +%s)
+  rm -rf results/figures/multiobjective
+  plots/multiobjective.sh --out results/figures/multiobjective \
+    >results/figures/multiobjective.log 2>&1 ||
+    { echo "make-figures.sh: multiobjective failed; see results/figures/multiobjective.log" >&2; exit 1; }
+  for ext in png svg csv; do
+    cp "results/figures/multiobjective/multiobjective.$ext" "figures/multiobjective.$ext"
+  done
+  echo "multiobjective: figures/multiobjective.png, .svg, .csv ($(( $(date +%s) - t0 )) s)"
 fi
 if [ -x plots/headline.sh ] && [ ${#ONLY[@]} -eq 0 ]; then
   dirs=(); for d in results/figures/*/; do [ -f "$d/summary.csv" ] && dirs+=("${d%/}"); done

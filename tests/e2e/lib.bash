@@ -44,6 +44,11 @@ metric() {
   sed -n "s/^[[:space:]]*\"$2\":[[:space:]]*\([-0-9.eE+]*\),\{0,1\}$/\1/p" "$1"
 }
 
+# expect_gt A B DESCRIPTION: the number A is greater than the number B.
+expect_gt() {
+  if awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 > b + 0) }'; then ok; else bad "$3: $1 <= $2"; fi
+}
+
 finish() {
   echo "$PASS passed, $FAIL failed"
   [ "$FAIL" -eq 0 ]
