@@ -11,7 +11,14 @@ typedef struct {
     LifeDoneFn done;
     void *data;
     WorkItem item;
+    double batch_ns, left_ns; /* resize of dom0: balloon work per batch, still to run */
+    double batch_mem;         /* and the memory-bound share of each batch */
 } LifeJob;
+
+/* Pages the balloon driver moves per batch before it yields the CPU: its
+ * frame list is one page of xen_pfn_t, 512 entries, and balloon_process()
+ * calls cond_resched() between batches (drivers/xen/balloon.c). */
+#define BALLOON_BATCH_BYTES (512ull * 4096ull)
 
 static void job_free(LifeJob *j)
 {
@@ -91,9 +98,24 @@ void lifecycle_destroy(Host *h, Domain *g, LifeDoneFn done, void *data)
     host_dom0_submit(h, DOM0_WORK_GUEST_OP, &j->item, g, NULL);
 }
 
+static void ballooned(WorkItem *w, void *data);
+
+/* Queues the next batch of dom0's balloon work. */
+static void balloon_batch(LifeJob *j)
+{
+    double ns = MIN(j->batch_ns, j->left_ns);
+    j->left_ns -= ns;
+    work_item_init(&j->item, ns, j->batch_mem, j->guest->mem, WORK_GUEST, ballooned, j);
+    vcpu_submit(j->guest->vcpus->pdata[0], &j->item);
+}
+
 static void ballooned(WorkItem *w, void *data)
 {
     LifeJob *j = data;
+    if (!w->dropped && j->left_ns > 0.0) {
+        balloon_batch(j);
+        return;
+    }
     if (!w->dropped) {
         bool ok = host_resize_guest(j->host, j->guest, j->target);
         j->done(ok ? j->guest : NULL, j->data);
@@ -118,6 +140,17 @@ static void target_written(WorkItem *w, void *data)
     double balloon = c->balloon_ns_per_gb * gb;
     work_item_init(&j->item, balloon + scrub, work_mem_share(0.5, balloon, scrub), j->guest->mem,
                    WORK_GUEST, ballooned, j);
+    /* dom0 ballooning itself shares its vCPU with the back ends: the driver
+     * yields between batches, so the guests' I/O queued there waits for one
+     * batch, not for the whole resize. */
+    if (j->guest == j->host->dom0 && moved > BALLOON_BATCH_BYTES) {
+        double batches = ceil((double)moved / (double)BALLOON_BATCH_BYTES);
+        j->left_ns = balloon + scrub;
+        j->batch_ns = j->left_ns / batches;
+        j->batch_mem = j->item.mem_fraction;
+        balloon_batch(j);
+        return;
+    }
     vcpu_submit(j->guest->vcpus->pdata[0], &j->item);
 }
 
