@@ -1,5 +1,8 @@
 /* Fuzz target: the scenario loader, as `dom0sim [--set PATH=VALUE]... FILE`
- * drives it (sim/main.c run_scenario, without running the simulation).
+ * drives it (sim/main.c run), then the simulation of what it built, bounded
+ * to FUZZ_EVENTS events (as --max-events would), with the policy's first
+ * pass for an offline one, and its final metrics: a scenario the loader
+ * accepts must also run, stop early and be freed cleanly.
  *
  * Input: a scenario document, then zero or more NUL-separated --set
  * assignments.  Each part is copied into a buffer of exactly its size, so
@@ -18,8 +21,25 @@
 
 /* More overrides than a command line would carry add nothing new. */
 #define MAX_SETS 16
+/* Enough events to start every guest, workload, migration and trace row of
+ * a small scenario; few enough to keep an input within milliseconds. */
+#define FUZZ_EVENTS 20000
 
 static SimSchema *schema;
+
+/* Runs a built world for at most FUZZ_EVENTS events and finishes it; FALSE
+ * (err set) when the run found an input error, e.g. a trace row malformed
+ * mid-run, which is not a crash. */
+static gboolean run_bounded(Sim *sim, World *w, GError **err)
+{
+    sim_set_max_events(sim, FUZZ_EVENTS);
+    world_start(w);
+    sim_run(sim, world_duration(w));
+    if (!world_ok(w, err))
+        return FALSE;
+    world_finish(w);
+    return TRUE;
+}
 
 static void load_and_build(const uint8_t *data, size_t size, GError **err)
 {
@@ -48,6 +68,18 @@ static void load_and_build(const uint8_t *data, size_t size, GError **err)
     g_autoptr(World) w = world_build(sim, doc, err);
     /* Success and an error are exclusive. */
     g_assert((w != NULL) == (*err == NULL));
+    if (!w)
+        return;
+    /* An offline policy's first pass, then the run. */
+    if (world_wants_plan(w)) {
+        g_autoptr(Sim) sim1 = sim_new(seed);
+        g_autoptr(World) w1 = world_build(sim1, doc, err);
+        g_assert(w1);
+        if (!run_bounded(sim1, w1, err))
+            return;
+        world_set_plan(w, world_take_plan(w1));
+    }
+    run_bounded(sim, w, err);
 }
 
 int fuzz_scenario_one(const uint8_t *data, size_t size)
