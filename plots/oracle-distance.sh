@@ -177,7 +177,7 @@ HEAD="figure,task,metric,better,unit,points,policy,value,oracle,distance,relativ
 mv "$OUT/oracle-distance.csv.tmp" "$OUT/oracle-distance.csv"
 
 # The Markdown table: one row per figure and policy, the oracle's own row
-# first in each figure.
+# first in each figure, with the metric.
 awk -F, "$CSVSPLIT"'
   function fmt(x) {
     if (x == "NA") return "-"
@@ -190,13 +190,14 @@ awk -F, "$CSVSPLIT"'
   }
   function pct(x) { return x == "NA" ? "-" : sprintf("%+.1f%%", x) }
   BEGIN {
-    print "| figure | metric (mean over the points) | policy | result | − oracle | worse than the oracle | at the top point | mean J (core-s) | J − J_oracle |"
+    print "| figure | metric (mean over the points) | policy | result | − oracle | worse than the oracle | at the top point (oracle: value; others: % worse) | mean J (core-s) | J − J_oracle |"
     print "|---|---|---|---:|---:|---:|---:|---:|---:|"
   }
   NR == 1 { next }
   {
     csvsplit($0)
-    row = sprintf("| %s | %s (%s, %s is better; %d points) | %s | %s | %s | %s | %s | %s | %s |", F[1], F[2], F[5], F[4] == "low" ? "lower" : "higher", F[6],
+    what = F[7] != "oracle" ? "" : sprintf("%s (%s, %s is better; %d points)", F[2], F[5], F[4] == "low" ? "lower" : "higher", F[6])
+    row = sprintf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |", F[1], what,
       F[7] == "oracle" ? "**oracle**" : F[7], fmt(F[8]), F[7] == "oracle" ? "" : fmt(F[10]), F[7] == "oracle" ? "" : pct(F[12]),
       F[7] == "oracle" ? fmt(F[13]) : pct(F[15]), fmt(F[16]), F[7] == "oracle" ? "" : fmt(F[18]))
     if (!(F[1] in seen)) { seen[F[1]] = 1; figs[++nf] = F[1] }
