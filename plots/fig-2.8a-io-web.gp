@@ -6,7 +6,8 @@
 #          plots/fig-2.8a-io-web.gp
 # summary.csv columns: policy,vms[1].count,metric,n,mean,sd,ci95_low,ci95_high
 set datafile separator ","
-policies = system(sprintf("awk -F, 'NR > 1 && !seen[$1]++ { printf \"%%s \", $1 }' %s", summary))
+load system("dirname -- '".ARG0."'")."/policies.gp"
+policies = policies_in(summary)
 sel(p, m) = sprintf("< awk -F, '$1==\"%s\" && $3==\"%s\"' %s", p, m, summary)
 set grid
 set key bottom left
@@ -20,20 +21,20 @@ do for [t in "pngcairo svg"] {
     set ylabel "throughput (requests/s)"
     set yrange [0:*]
     plot for [p in policies] sel(p, "web.web.throughput_rps") \
-         using 2:5:7:8 with yerrorlines lw 2 pt 7 title p
-    set title "web response time (solid: mean, dashed: 99th percentile)"
+         using 2:5:7:8 with yerrorlines lw 2 lc rgb pcol(p) dt pdt(p) pt ppt(p) title ptitle(p)
+    set title "web response time (lines: mean; open points: 99th percentile)"
     set ylabel "latency (ms)"
     set key top left
-    plot for [i=1:words(policies)] sel(word(policies, i), "web.web.latency_mean_s") \
-         using 2:($5*1e3):($7*1e3):($8*1e3) with yerrorlines lw 2 pt 7 lc i title word(policies, i)." mean", \
-         for [i=1:words(policies)] sel(word(policies, i), "web.web.latency_p99_s") \
-         using 2:($5*1e3):($7*1e3):($8*1e3) with yerrorlines lw 1 dt 2 pt 6 lc i title word(policies, i)." p99"
+    plot for [p in policies] sel(p, "web.web.latency_mean_s") \
+         using 2:($5*1e3):($7*1e3):($8*1e3) with yerrorlines lw 2 lc rgb pcol(p) dt pdt(p) pt ppt(p) title ptitle(p)." mean", \
+         for [p in policies] sel(p, "web.web.latency_p99_s") \
+         using 2:($5*1e3) with points pt 6 ps 1.2 lc rgb pcol(p) notitle
     set title "dom0 main container (native: all of dom0, 2 vCPUs)"
     set ylabel "main-container CPU load (% of its vCPUs)"
     set yrange [0:105]
     set key center right
     plot for [p in policies] sel(p, "dom0.main.cpu_load") \
-         using 2:($5*100):($7*100):($8*100) with yerrorlines lw 2 pt 7 title p
+         using 2:($5*100):($7*100):($8*100) with yerrorlines lw 2 lc rgb pcol(p) dt pdt(p) pt ppt(p) title ptitle(p)
     unset multiplot
     set key bottom left
 }

@@ -11,7 +11,8 @@
 if (!exists("summary")) summary = "results/sweeps/fig-2.8b-lifecycle-vs-load/summary.csv"
 if (!exists("outbase")) outbase = "figures/fig-2.8b-lifecycle-vs-load"
 system(sprintf("mkdir -p -- \"$(dirname -- '%s')\"", outbase))
-policies = "native closer"
+load system("dirname -- '".ARG0."'")."/policies.gp"
+policies = policies_in(summary)
 vcpus = 2
 set datafile missing "NA"
 # "x mean ci95_low ci95_high" of metric m under policy p, one row per swept
@@ -36,13 +37,13 @@ do for [t in "pngcairo svg"] {
     set multiplot layout 1,3 title "Thesis figs. 2.7b/2.8b: lifecycle operations against dom0 load (mean, 95% CI over 3 seeds)"
     set title "live migration of vm1 (1 GiB, 10 Gb/s)"
     set ylabel "total migration time (s)"
-    plot for [p in policies] rows(p, "vm1.migration.total_s") using 1:2:3:4 lw 2 pt 7 title p
+    plot for [p in policies] rows(p, "vm1.migration.total_s") using 1:2:3:4 lw 2 lc rgb pcol(p) dt pdt(p) pt ppt(p) title ptitle(p)
     set title "create of a 2 GiB guest"
     set ylabel "create time (s)"
-    plot for [p in policies] rows(p, "new.create_s") using 1:2:3:4 lw 2 pt 7 title p
+    plot for [p in policies] rows(p, "new.create_s") using 1:2:3:4 lw 2 lc rgb pcol(p) dt pdt(p) pt ppt(p) title ptitle(p)
     set title "destroy of a 2 GiB guest"
     set ylabel "destroy time (s)"
-    plot for [p in policies] rows(p, "old.destroy_s") using 1:2:3:4 lw 2 pt 7 title p
+    plot for [p in policies] rows(p, "old.destroy_s") using 1:2:3:4 lw 2 lc rgb pcol(p) dt pdt(p) pt ppt(p) title ptitle(p)
     unset multiplot
     set output
 }

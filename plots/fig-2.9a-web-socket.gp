@@ -4,12 +4,17 @@
 # Call: gnuplot -e "summary='OUTDIR/summary.csv'; outbase='figures/fig-2.9a-web-socket'" plots/fig-2.9a-web-socket.gp
 # Writes outbase.png (pngcairo) and outbase.svg.
 # Lines: native with dom0 on socket 0 (remote from the guest), native with
-# dom0 on socket 1 (co-located), closer (its back ends run on the guest's
-# socket whatever policy_params.native.socket says: its socket-0 runs).
+# dom0 on socket 1 (co-located), and every other policy of the sweep from
+# its socket-0 runs (they ignore policy_params.native.socket); styles from
+# plots/policies.gp.
 if (!exists("summary")) summary = "results/sweeps/fig-2.9a-web-socket/summary.csv"
 if (!exists("outbase")) outbase = "figures/fig-2.9a-web-socket"
 system(sprintf("mkdir -p -- \"$(dirname -- '%s')\"", outbase))
 set datafile missing "NA"
+load system("dirname -- '".ARG0."'")."/policies.gp"
+# Every policy but native from its socket-0 runs (they ignore native.socket).
+others = policies_in(summary)
+others = system(sprintf("echo ' %s ' | sed 's/ native / /'", others))
 # "x mean ci95_low ci95_high" of metric m under policy p with native.socket s.
 rows(p, s, m) = sprintf("< awk -F, -v p='%s' -v s='%s' -v m='%s' '" . \
   "NR == 1 { for (i = 1; i <= NF; i++) { if ($i == \"metric\") mc = i; if ($i == \"policy_params.native.socket\") sc = i } next }" . \
@@ -27,14 +32,14 @@ do for [t in "pngcairo svg"] {
     set ylabel "throughput (requests/s)"
     set logscale y
     set yrange [*:*]
-    plot rows("native", "0", "web.web.throughput_rps") using 1:2:3:4 lw 2 pt 7 title "native, dom0 on socket 0 (remote)", \
-         rows("native", "1", "web.web.throughput_rps") using 1:2:3:4 lw 2 pt 5 title "native, dom0 on socket 1 (co-located)", \
-         rows("closer", "0", "web.web.throughput_rps") using 1:2:3:4 lw 2 pt 9 title "closer"
+    plot rows("native", "0", "web.web.throughput_rps") using 1:2:3:4 lw 2 lc rgb pcol("native") dt 1 pt ppt("native") title "native, dom0 on socket 0 (remote)", \
+         rows("native", "1", "web.web.throughput_rps") using 1:2:3:4 lw 2 lc rgb pcol("native") dt 5 pt 4 title "native, dom0 on socket 1 (co-located)", \
+         for [p in others] rows(p, "0", "web.web.throughput_rps") using 1:2:3:4 lw 2 lc rgb pcol(p) dt pdt(p) pt ppt(p) title ptitle(p)
     set title "mean latency"
     set ylabel "mean response time (ms)"
-    plot rows("native", "0", "web.web.latency_mean_s") using 1:($2*1e3):($3*1e3):($4*1e3) lw 2 pt 7 title "native, dom0 on socket 0 (remote)", \
-         rows("native", "1", "web.web.latency_mean_s") using 1:($2*1e3):($3*1e3):($4*1e3) lw 2 pt 5 title "native, dom0 on socket 1 (co-located)", \
-         rows("closer", "0", "web.web.latency_mean_s") using 1:($2*1e3):($3*1e3):($4*1e3) lw 2 pt 9 title "closer"
+    plot rows("native", "0", "web.web.latency_mean_s") using 1:($2*1e3):($3*1e3):($4*1e3) lw 2 lc rgb pcol("native") dt 1 pt ppt("native") title "native, dom0 on socket 0 (remote)", \
+         rows("native", "1", "web.web.latency_mean_s") using 1:($2*1e3):($3*1e3):($4*1e3) lw 2 lc rgb pcol("native") dt 5 pt 4 title "native, dom0 on socket 1 (co-located)", \
+         for [p in others] rows(p, "0", "web.web.latency_mean_s") using 1:($2*1e3):($3*1e3):($4*1e3) lw 2 lc rgb pcol(p) dt pdt(p) pt ppt(p) title ptitle(p)
     unset logscale y
     unset multiplot
     set output

@@ -6,7 +6,8 @@
 #          plots/fig-4.1a-dom0-load.gp
 # summary.csv columns: policy,vms[0].count,metric,n,mean,sd,ci95_low,ci95_high
 set datafile separator ","
-policies = system(sprintf("awk -F, 'NR > 1 && !seen[$1]++ { printf \"%%s \", $1 }' %s", summary))
+load system("dirname -- '".ARG0."'")."/policies.gp"
+policies = policies_in(summary)
 sel(p, m) = sprintf("< awk -F, '$1==\"%s\" && $3==\"%s\"' %s", p, m, summary)
 set grid
 set key top left
@@ -20,11 +21,11 @@ do for [t in "pngcairo svg"] {
     set ylabel "main-container CPU load (% of its vCPUs)"
     set yrange [0:105]
     plot for [p in policies] sel(p, "dom0.main.cpu_load") \
-         using 2:($5*100):($7*100):($8*100) with yerrorlines lw 2 pt 7 title p
+         using 2:($5*100):($7*100):($8*100) with yerrorlines lw 2 lc rgb pcol(p) dt pdt(p) pt ppt(p) title ptitle(p)
     set title "back-end work in secondary containers (paid by the guests)"
     set ylabel "secondary-container CPU (cores)"
     set yrange [0:*]
     plot for [p in policies] sel(p, "dom0.secondary.cores") \
-         using 2:5:7:8 with yerrorlines lw 2 pt 7 title p
+         using 2:5:7:8 with yerrorlines lw 2 lc rgb pcol(p) dt pdt(p) pt ppt(p) title ptitle(p)
     unset multiplot
 }

@@ -1,5 +1,5 @@
 # Thesis figure 4.1b: live-migration time against the load on dom0's main
-# container, native against closer, mean and 95% CI over seeds
+# container, every policy of the sweep, mean and 95% CI over seeds
 # (plots/specs/fig-4.1b-migration-vs-main-load.spec).
 # Call: gnuplot -e "summary='OUTDIR/summary.csv'; outbase='figures/fig-4.1b-migration-vs-main-load'" plots/fig-4.1b-migration-vs-main-load.gp
 # Writes outbase.png (pngcairo) and outbase.svg.
@@ -12,7 +12,8 @@
 if (!exists("summary")) summary = "results/sweeps/fig-4.1b-migration-vs-main-load/summary.csv"
 if (!exists("outbase")) outbase = "figures/fig-4.1b-migration-vs-main-load"
 system(sprintf("mkdir -p -- \"$(dirname -- '%s')\"", outbase))
-policies = "native closer"
+load system("dirname -- '".ARG0."'")."/policies.gp"
+policies = policies_in(summary)
 vcpus = 2
 set datafile missing "NA"
 rows(p, m) = sprintf("< awk -F, -v p='%s' -v m='%s' -v v=%d '" . \
@@ -35,11 +36,11 @@ do for [t in "pngcairo svg"] {
     set title "live migration of vm1 (1 GiB, 10 Gb/s)"
     set ylabel "total migration time (s)"
     set yrange [0:*]
-    plot for [p in policies] rows(p, "vm1.migration.total_s") using 1:2:3:4 lw 2 pt 7 title p
+    plot for [p in policies] rows(p, "vm1.migration.total_s") using 1:2:3:4 lw 2 lc rgb pcol(p) dt pdt(p) pt ppt(p) title ptitle(p)
     set title "main container's measured load"
     set ylabel "main container CPU load (%)"
     set yrange [0:100]
-    plot for [p in policies] rows(p, "h0.dom0.main.cpu_load") using 1:($2*100):($3*100):($4*100) lw 2 pt 7 title p
+    plot for [p in policies] rows(p, "h0.dom0.main.cpu_load") using 1:($2*100):($3*100):($4*100) lw 2 lc rgb pcol(p) dt pdt(p) pt ppt(p) title ptitle(p)
     unset multiplot
     set output
 }

@@ -1,5 +1,5 @@
 # Thesis figure 4.2b: live-migration time of a guest on the socket remote
-# from dom0's main container, native against closer, against the guest's
+# from dom0's main container, every policy of the sweep, against the guest's
 # dirty rate, mean and 95% CI over seeds
 # (plots/specs/fig-4.2b-migration-remote.spec).
 # Call: gnuplot -e "summary='OUTDIR/summary.csv'; outbase='figures/fig-4.2b-migration-remote'" plots/fig-4.2b-migration-remote.gp
@@ -7,7 +7,8 @@
 if (!exists("summary")) summary = "results/sweeps/fig-4.2b-migration-remote/summary.csv"
 if (!exists("outbase")) outbase = "figures/fig-4.2b-migration-remote"
 system(sprintf("mkdir -p -- \"$(dirname -- '%s')\"", outbase))
-policies = "native closer"
+load system("dirname -- '".ARG0."'")."/policies.gp"
+policies = policies_in(summary)
 set datafile missing "NA"
 rows(p, m) = sprintf("< awk -F, -v p='%s' -v m='%s' '" . \
   "NR == 1 { for (i = 1; i <= NF; i++) if ($i == \"metric\") mc = i; next }" . \
@@ -23,10 +24,10 @@ do for [t in "pngcairo svg"] {
     set title "total time"
     set ylabel "total migration time (s)"
     set yrange [0:*]
-    plot for [p in policies] rows(p, "vm1.migration.total_s") using ($1/1e3):2:3:4 lw 2 pt 7 title p
+    plot for [p in policies] rows(p, "vm1.migration.total_s") using ($1/1e3):2:3:4 lw 2 lc rgb pcol(p) dt pdt(p) pt ppt(p) title ptitle(p)
     set title "downtime"
     set ylabel "downtime (ms)"
-    plot for [p in policies] rows(p, "vm1.migration.downtime_s") using ($1/1e3):($2*1e3):($3*1e3):($4*1e3) lw 2 pt 7 title p
+    plot for [p in policies] rows(p, "vm1.migration.downtime_s") using ($1/1e3):($2*1e3):($3*1e3):($4*1e3) lw 2 lc rgb pcol(p) dt pdt(p) pt ppt(p) title ptitle(p)
     unset multiplot
     set output
 }

@@ -8,7 +8,8 @@
 #          plots/fig-heartbeat-agent-failure.gp
 # summary.csv columns: policy,vms[0].count,metric,n,mean,sd,ci95_low,ci95_high
 set datafile separator ","
-policies = system(sprintf("awk -F, 'NR > 1 && !seen[$1]++ { printf \"%%s \", $1 }' %s", summary))
+load system("dirname -- '".ARG0."'")."/policies.gp"
+policies = policies_in(summary)
 sel(p, m) = sprintf("< awk -F, '$1==\"%s\" && $3==\"%s\"' %s", p, m, summary)
 # One row per count of policy p: count, load mean, low, high, failed mean, low, high
 # (a CI is NA with one seed: then the mean).
@@ -32,13 +33,13 @@ do for [t in "pngcairo svg"] {
     set xlabel "dom0 main-container CPU load (% of its vCPUs)"
     set xrange [-2:105]
     plot for [p in policies] joined(p) \
-         using ($2*100):5:($3*100):($4*100):(clip01($6)):(clip01($7)) with xyerrorbars pt 7 ps 1.2 title p, \
-         for [i=1:words(policies)] joined(word(policies, i)) \
-         using ($2*100):5 with lines lw 2 lc i notitle
+         using ($2*100):5:($3*100):($4*100):(clip01($6)):(clip01($7)) with xyerrorbars pt ppt(p) ps 1.2 lc rgb pcol(p) title ptitle(p), \
+         for [p in policies] joined(p) \
+         using ($2*100):5 with lines lw 2 lc rgb pcol(p) dt pdt(p) notitle
     set title "against the number of loading guests (each 1/8 of a dom0 vCPU)"
     set xlabel "loading guests (500 back-end requests/s of 250 us each)"
     set xrange [-0.5:*]
     plot for [p in policies] sel(p, "h0.declared_failed") \
-         using 2:5:(clip01($7)):(clip01($8)) with yerrorlines lw 2 pt 7 title p
+         using 2:5:(clip01($7)):(clip01($8)) with yerrorlines lw 2 lc rgb pcol(p) dt pdt(p) pt ppt(p) title ptitle(p)
     unset multiplot
 }

@@ -51,6 +51,7 @@ tasks_of() {
   esac
 }
 
+CSVSPLIT=$(cat "$(dirname "$0")/csvsplit.awk")
 ALL=$(mktemp "${TMPDIR:-/tmp}/headline.XXXXXX")
 trap 'rm -f "$ALL"' EXIT
 echo "figure,task,metric,better,points,native_mean,closer_mean,gain_pct,gain_min_pct,gain_max_pct,gain_first_pct"
@@ -67,21 +68,7 @@ for dir in "$@"; do
     continue
   fi
   while IFS='|' read -r task metric better; do
-    awk -v fig="$fig" -v task="$task" -v metric="$metric" -v better="$better" '
-    # Splits a CSV line (RFC 4180 quotes) into F[1..NF2].
-    function csvsplit(s,    i, c, cur, inq) {
-      NF2 = 0; cur = ""; inq = 0
-      for (i = 1; i <= length(s); i++) {
-        c = substr(s, i, 1)
-        if (inq) {
-          if (c == "\"") { if (substr(s, i + 1, 1) == "\"") { cur = cur c; i++ } else inq = 0 }
-          else cur = cur c
-        } else if (c == "\"") inq = 1
-        else if (c == ",") { F[++NF2] = cur; cur = "" }
-        else cur = cur c
-      }
-      F[++NF2] = cur
-    }
+    awk -v fig="$fig" -v task="$task" -v metric="$metric" -v better="$better" "$CSVSPLIT"'
     function q(s) { return (s ~ /[",]/) ? "\"" s "\"" : s }
     NR == 1 {
       csvsplit($0); mc = 0; sc = 0

@@ -3,9 +3,11 @@
 # for each plots/specs/NAME.spec, the sweep (plots/sweep.sh, GNU parallel on
 # all local cores) into results/figures/NAME/ and the plot plots/NAME.gp
 # into figures/NAME.png and .svg; then the over-provisioning study
-# (plots/overprov.sh on a generated trace) and the headline gain of closer
-# over native (plots/headline.sh, when present); the multi-objective view
-# (plots/multiobjective.sh) into figures/multiobjective.png, .svg, .csv.
+# (plots/overprov.sh on a generated trace), the headline gain of closer
+# over native (plots/headline.sh), the multi-objective view
+# (plots/multiobjective.sh) into figures/multiobjective.png, .svg, .csv, and
+# every policy's distance to the oracle (plots/oracle-distance.sh:
+# figures/oracle-distance.csv and .md).
 #
 # Usage: plots/make-figures.sh [--jobs N] [--only NAME...] [--keep]
 #   --jobs N   parallel runs (default: all cores)
@@ -23,7 +25,7 @@ while [ $# -gt 0 ]; do
     --jobs) JOBS=(--jobs "${2:?}"); shift 2 ;;
     --only) shift; while [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; do ONLY+=("$1"); shift; done ;;
     --keep) KEEP=true; shift ;;
-    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "make-figures.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -70,10 +72,16 @@ if wanted multiobjective; then
   done
   echo "multiobjective: figures/multiobjective.png, .svg, .csv ($(( $(date +%s) - t0 )) s)"
 fi
+dirs=(); for d in results/figures/*/; do [ -f "$d/summary.csv" ] && dirs+=("${d%/}"); done
 if [ -x plots/headline.sh ] && [ ${#ONLY[@]} -eq 0 ]; then
-  dirs=(); for d in results/figures/*/; do [ -f "$d/summary.csv" ] && dirs+=("${d%/}"); done
   plots/headline.sh "${dirs[@]}" >figures/headline.csv 2>results/figures/headline.log
   column -s, -t <figures/headline.csv 2>/dev/null || cat figures/headline.csv
-
+fi
+if [ ${#ONLY[@]} -eq 0 ]; then
+  overprov=(); [ -f results/figures/overprov/overprov.csv ] && overprov=(--overprov results/figures/overprov)
+  plots/oracle-distance.sh --out figures "${overprov[@]}" "${dirs[@]}" >/dev/null \
+    2>results/figures/oracle-distance.log ||
+    { echo "make-figures.sh: oracle-distance failed; see results/figures/oracle-distance.log" >&2; exit 1; }
+  echo "oracle distance: figures/oracle-distance.csv, .md"
 fi
 echo "all figures in $(( $(date +%s) - start )) s"

@@ -2,6 +2,7 @@
 # the trace's smallest tasks it could have hosted (plots/overprov.sh).
 # Call: gnuplot -e "datafile='unused_over_time.csv'; outbase='overprov'" overprov.gp
 set datafile separator ","
+load system("dirname -- '".ARG0."'")."/policies.gp"
 policies = "static-socket oracle-static native closer elastic oracle"
 set key outside right top
 set grid
@@ -14,5 +15,5 @@ do for [t in "pngcairo svg"] {
     if (t eq "pngcairo") { set terminal pngcairo size 900,500 font ",10"; set output outbase.".png" }
     if (t eq "svg") { set terminal svg size 900,500 font ",10"; set output outbase.".svg" }
     plot for [p in policies] sel(p, "dom0.unused_smallest_tasks") \
-         using ($1/3600):4 with steps lw 2 title p
+         using ($1/3600):4 with steps lw 2 lc rgb pcol(p) dt pdt(p) title ptitle(p)
 }
