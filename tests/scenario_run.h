@@ -51,6 +51,16 @@ static inline Sim *scenario_run(const char *json, const char *const *sets)
     return scenario_run_planned(json, sets, NULL, NULL);
 }
 
+/* scenario_run under `policy` (the scenario's "policy" overridden). */
+static inline Sim *scenario_run_policy(const char *json, const char *policy)
+{
+    char *set = g_strdup_printf("policy=\"%s\"", policy);
+    const char *sets[] = {set, NULL};
+    Sim *sim = scenario_run(json, sets);
+    g_free(set);
+    return sim;
+}
+
 static inline double scenario_metric(const Sim *sim, const char *name)
 {
     double v = 0.0;

@@ -19,9 +19,7 @@ static const char *mm1 =
 
 static Sim *run_policy(const char *policy)
 {
-    g_autofree char *set = g_strdup_printf("policy=\"%s\"", policy);
-    const char *sets[] = {set, NULL};
-    return scenario_run(mm1, sets);
+    return scenario_run_policy(mm1, policy);
 }
 
 /* native: the vCPU reserved for 400 s less the work it did is waste (no

@@ -1,6 +1,7 @@
 /* Unit tests for the rate-level trace replay (models/replay.h): hand-made
  * traces whose dom0 figures are worked out by hand below. */
 #include "tests/check_main.h"
+#include "tests/scenario_run.h"
 #include "tests/tmp_tree.h"
 #include <check.h>
 #include <glib.h>
@@ -155,13 +156,10 @@ START_TEST(test_native_closed_form)
     /* One smallest task (1 core) fits beside the work, two once it ends. */
     ck_assert_double_eq_tol(f.smallest_tasks, 1.0 * 1000 + 2.0 * 200, EPS);
     ck_assert_double_eq_tol(f.saturated_hosts, 0.0, EPS);
-    double v;
-    ck_assert(sim_metric_get(sim, "dom0.unused_cores", &v));
-    ck_assert_double_eq_tol(v, (2400 - 1.3 * work) / 1200, EPS);
-    ck_assert(sim_metric_get(sim, "trace.usage_rows", &v));
-    ck_assert_double_eq(v, 2);
-    ck_assert(sim_metric_get(sim, "trace.tasks_ended", &v));
-    ck_assert_double_eq(v, 1);
+    ck_assert_double_eq_tol(scenario_metric(sim, "dom0.unused_cores"), (2400 - 1.3 * work) / 1200,
+                            EPS);
+    ck_assert_double_eq(scenario_metric(sim, "trace.usage_rows"), 2);
+    ck_assert_double_eq(scenario_metric(sim, "trace.tasks_ended"), 1);
     sim_free(sim);
 }
 END_TEST
@@ -279,13 +277,6 @@ START_TEST(test_lifecycle_operations)
 }
 END_TEST
 
-static double metric_of(Sim *sim, const char *name)
-{
-    double v = NAN;
-    ck_assert_msg(sim_metric_get(sim, name, &v), "no metric %s", name);
-    return v;
-}
-
 /* The objective under native (2 vCPUs, never saturated): CPU waste is the
  * capacity beyond the work at reference cost (the NUMA surcharge counts as
  * waste), memory waste the unused MiB, no shortfall. */
@@ -300,11 +291,12 @@ START_TEST(test_objective_native_closed_form)
     double waste = 2400 - 145.0, mem_waste = 2048.0 * 1200 - 604000;
     ck_assert_double_eq_tol(f.cpu_waste_cores, waste, EPS);
     ck_assert_double_eq_tol(f.cpu_shortfall_cores, 0.0, EPS);
-    ck_assert_double_eq_tol(metric_of(sim, "objective.cpu_waste_core_s"), waste, EPS);
-    ck_assert_double_eq_tol(metric_of(sim, "objective.memory_waste_mib_s"), mem_waste, EPS);
-    ck_assert_double_eq_tol(metric_of(sim, "objective.memory_shortfall_mib_s"), 0.0, EPS);
-    ck_assert_double_eq_tol(metric_of(sim, "objective.delay_core_s"), 0.0, EPS);
-    ck_assert_double_eq_tol(metric_of(sim, "objective.J"), waste + 0.134 / 1024 * mem_waste, EPS);
+    ck_assert_double_eq_tol(scenario_metric(sim, "objective.cpu_waste_core_s"), waste, EPS);
+    ck_assert_double_eq_tol(scenario_metric(sim, "objective.memory_waste_mib_s"), mem_waste, EPS);
+    ck_assert_double_eq_tol(scenario_metric(sim, "objective.memory_shortfall_mib_s"), 0.0, EPS);
+    ck_assert_double_eq_tol(scenario_metric(sim, "objective.delay_core_s"), 0.0, EPS);
+    ck_assert_double_eq_tol(scenario_metric(sim, "objective.J"), waste + 0.134 / 1024 * mem_waste,
+                            EPS);
     sim_free(sim);
 }
 END_TEST
@@ -323,7 +315,7 @@ START_TEST(test_objective_shortfall)
     ck_assert_double_eq_tol(f.cpu_waste_cores, waste, EPS);
     ck_assert_double_eq_tol(f.cpu_shortfall_cores, shortfall, EPS);
     double mem_waste = 2048.0 * 1200 - 604000;
-    ck_assert_double_eq_tol(metric_of(sim, "objective.J"),
+    ck_assert_double_eq_tol(scenario_metric(sim, "objective.J"),
                             waste + 13.2 * shortfall + 0.134 / 1024 * mem_waste, 1e-5);
     sim_free(sim);
 }
@@ -356,7 +348,7 @@ START_TEST(test_oracle_exact)
     ck_assert_double_eq_tol(f.memory_used_mb, f.memory_mb, EPS);
     ck_assert_double_eq_tol(f.cpu_waste_cores, 0.0, EPS);
     ck_assert_double_eq_tol(f.cpu_shortfall_cores, 0.0, EPS);
-    ck_assert_double_eq(metric_of(sim, "objective.J"), 0.0);
+    ck_assert_double_eq(scenario_metric(sim, "objective.J"), 0.0);
     sim_free(sim);
 }
 END_TEST
@@ -374,23 +366,17 @@ START_TEST(test_machine_subset)
     ReplayFigures f;
     Sim *sim;
     run(&s, &f, &sim);
-    double v;
-    ck_assert(sim_metric_get(sim, "trace.machines", &v));
-    ck_assert_double_eq(v, 1);
-    ck_assert(sim_metric_get(sim, "trace.machines_ignored", &v));
-    ck_assert_double_eq(v, 2);
-    ck_assert(sim_metric_get(sim, "trace.rows_unknown_machine", &v));
-    ck_assert_double_eq(v, 2);
+    ck_assert_double_eq(scenario_metric(sim, "trace.machines"), 1);
+    ck_assert_double_eq(scenario_metric(sim, "trace.machines_ignored"), 2);
+    ck_assert_double_eq(scenario_metric(sim, "trace.rows_unknown_machine"), 2);
     ck_assert_double_eq_tol(f.tasks, 0, EPS);
     sim_free(sim);
 
     /* All machines: the one without a capacity is still left out. */
     setup_config(&s, "native", native_params);
     run(&s, &f, &sim);
-    ck_assert(sim_metric_get(sim, "trace.machines", &v));
-    ck_assert_double_eq(v, 2);
-    ck_assert(sim_metric_get(sim, "trace.machines_without_capacity", &v));
-    ck_assert_double_eq(v, 1);
+    ck_assert_double_eq(scenario_metric(sim, "trace.machines"), 2);
+    ck_assert_double_eq(scenario_metric(sim, "trace.machines_without_capacity"), 1);
     ck_assert_double_eq_tol(f.capacity_cores, 2 * 2 * 1200, EPS);
     sim_free(sim);
 }
@@ -424,11 +410,10 @@ START_TEST(test_smallest_from_trace)
     ReplayFigures f;
     Sim *sim;
     run(&s, &f, &sim);
-    double v;
-    ck_assert(sim_metric_get(sim, "trace.smallest_task.cpu_cores", &v));
-    ck_assert_double_eq_tol(v, 0.03125 * 16, EPS);
-    ck_assert(sim_metric_get(sim, "trace.smallest_task.memory_mb", &v));
-    ck_assert_double_eq_tol(v, 0.001 * 65536, EPS);
+    ck_assert_double_eq_tol(scenario_metric(sim, "trace.smallest_task.cpu_cores"), 0.03125 * 16,
+                            EPS);
+    ck_assert_double_eq_tol(scenario_metric(sim, "trace.smallest_task.memory_mb"), 0.001 * 65536,
+                            EPS);
     sim_free(sim);
 }
 END_TEST
@@ -460,9 +445,7 @@ START_TEST(test_bad_row_stops)
     s.rc.skip_bad_rows = true;
     ReplayFigures f;
     run(&s, &f, &sim);
-    double v;
-    ck_assert(sim_metric_get(sim, "trace.skipped_rows", &v));
-    ck_assert_double_eq(v, 1);
+    ck_assert_double_eq(scenario_metric(sim, "trace.skipped_rows"), 1);
     sim_free(sim);
 }
 END_TEST
@@ -524,13 +507,9 @@ START_TEST(test_elastic_closed_form)
     ck_assert_double_eq_tol(f.demand_cores, 1.56 * 300 + 1.625 * 300 + 1.3 * 400 + 0.15, EPS);
     ck_assert_double_eq_tol(f.memory_mb, 1024.0 * 300 + 768.0 * 900, EPS);
     ck_assert_double_eq_tol(f.saturated_hosts, 300.1, EPS);
-    double v;
-    ck_assert(sim_metric_get(sim, "dom0.resizes.vcpu_up", &v));
-    ck_assert_double_eq(v, 1);
-    ck_assert(sim_metric_get(sim, "dom0.resizes.vcpu_down", &v));
-    ck_assert_double_eq(v, 1);
-    ck_assert(sim_metric_get(sim, "dom0.resizes.balloon", &v));
-    ck_assert_double_eq(v, 1);
+    ck_assert_double_eq(scenario_metric(sim, "dom0.resizes.vcpu_up"), 1);
+    ck_assert_double_eq(scenario_metric(sim, "dom0.resizes.vcpu_down"), 1);
+    ck_assert_double_eq(scenario_metric(sim, "dom0.resizes.balloon"), 1);
     sim_free(sim);
 }
 END_TEST

@@ -168,9 +168,7 @@ static const char *three =
 
 static Sim *run_three(const char *policy)
 {
-    g_autofree char *set = g_strdup_printf("policy=\"%s\"", policy);
-    const char *sets[] = {set, NULL};
-    return scenario_run(three, sets);
+    return scenario_run_policy(three, policy);
 }
 
 static double metric_or_zero(const Sim *sim, const char *name)
