@@ -569,7 +569,15 @@ static void nic_msg_done(Sim *sim, void *data)
     g_free(m);
 }
 
-static void pipe_send(Nic *n, NicDir dir, uint64_t payload, NicDoneFn done, void *data)
+static uint64_t wire_bytes(const Nic *n, uint64_t payload, bool framed, uint64_t *frames)
+{
+    if (framed)
+        return nic_wire_bytes(n->p.mtu, payload, frames);
+    *frames = 0;
+    return payload;
+}
+
+static void pipe_send(Nic *n, NicDir dir, uint64_t payload, bool framed, NicDoneFn done, void *data)
 {
     NicPipe *pp = &n->pipe[dir];
     SimTime now = sim_now(n->sim);
@@ -579,7 +587,7 @@ static void pipe_send(Nic *n, NicDir dir, uint64_t payload, NicDoneFn done, void
     m->done = done;
     m->data = data;
     m->x.payload_bytes = payload;
-    m->x.wire_bytes = nic_wire_bytes(n->p.mtu, payload, &m->x.frames);
+    m->x.wire_bytes = wire_bytes(n, payload, framed, &m->x.frames);
     m->x.submitted = now;
     if (now >= pp->free_at) {
         /* The pipe went idle: close the busy period and open a new one. */
@@ -605,13 +613,27 @@ static void pipe_send(Nic *n, NicDir dir, uint64_t payload, NicDoneFn done, void
 void nic_tx(Nic *n, uint64_t payload_bytes, NicDoneFn done, void *data)
 {
     g_return_if_fail(n != NULL);
-    pipe_send(n, NIC_TX, payload_bytes, done, data);
+    pipe_send(n, NIC_TX, payload_bytes, true, done, data);
 }
 
 void nic_rx(Nic *n, uint64_t payload_bytes, NicDoneFn done, void *data)
 {
     g_return_if_fail(n != NULL);
-    pipe_send(n, NIC_RX, payload_bytes, done, data);
+    pipe_send(n, NIC_RX, payload_bytes, true, done, data);
+}
+
+void nic_send_unframed(Nic *n, NicDir dir, uint64_t bytes, NicDoneFn done, void *data)
+{
+    g_return_if_fail(n != NULL && (dir == NIC_TX || dir == NIC_RX));
+    pipe_send(n, dir, bytes, false, done, data);
+}
+
+SimTime nic_wire_time(const Nic *n, uint64_t payload_bytes, bool framed)
+{
+    uint64_t frames;
+    double bits = 8.0 * (double)wire_bytes(n, payload_bytes, framed, &frames);
+    /* As pipe_send ends a message that opens a busy period. */
+    return sim_time_from_s(bits / n->p.rate_bps);
 }
 
 void nic_stats(const Nic *n, NicDir dir, NicStats *out)

@@ -234,6 +234,14 @@ void nic_tx(Nic *n, uint64_t payload_bytes, NicDoneFn done, void *data);
 /* The same on the receive pipe, for data arriving from the network. */
 void nic_rx(Nic *n, uint64_t payload_bytes, NicDoneFn done, void *data);
 
+/* As nic_tx or nic_rx, with the bytes on the wire as they are: no frames,
+ * headers, padding or gaps, an ideal link at the line rate (so that a stream
+ * can be checked against closed forms; migrations[].framing false). */
+void nic_send_unframed(Nic *n, NicDir dir, uint64_t bytes, NicDoneFn done, void *data);
+/* How long the pipe takes to carry payload_bytes when idle, framed as nic_tx
+ * frames them or unframed, ns (rounded as the pipe rounds). */
+SimTime nic_wire_time(const Nic *n, uint64_t payload_bytes, bool framed);
+
 /* Bytes on the wire for a payload cut into frames of at most mtu bytes
  * (mtu 0 selects 1500); the frame count goes to *frames if non-NULL. */
 uint64_t nic_wire_bytes(unsigned mtu, uint64_t payload_bytes, uint64_t *frames);

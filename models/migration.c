@@ -156,11 +156,14 @@ static void paced(Sim *sim, void *data)
 
 void migration_batch_prepared(Migration *m)
 {
-    /* Under a rate limit the batch leaves no earlier than its share of the
-     * round's budget allows. */
+    /* Under a rate limit the batch's last byte arrives no earlier than the
+     * round's budget allows for it and every batch before it: the round's
+     * pages take pages / rate, however few they are.  It goes onto the wire
+     * as late as lets an idle wire meet that. */
     if (isfinite(m->rate_Bps)) {
-        SimTime at =
-            current(m)->start + (SimTime)ceil(m->handed * PAGE_SIZE_BYTES / m->rate_Bps * 1e9);
+        const MigTransport *t = m->spec.transport;
+        SimTime due = current(m)->start + transfer_time(m->handed + m->batch, m->rate_Bps);
+        SimTime at = due - (t->wire_time ? t->wire_time(m, m->batch, t->data) : 0);
         if (at > sim_now(m->sim)) {
             m->pace_ev = sim_at(m->sim, at, paced, m);
             return;

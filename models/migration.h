@@ -72,6 +72,10 @@ typedef struct {
      * when the batch is in the destination's memory; batches may be
      * delivered in any order. */
     void (*deliver)(Migration *m, double pages, void *data);
+    /* How long the wire takes to carry a batch of `pages` when it is idle,
+     * ns (NULL: 0).  Under a rate limit a batch is handed over that long
+     * before the limit lets its last byte arrive. */
+    SimTime (*wire_time)(Migration *m, double pages, void *data);
     /* The guest's speed since `since`, as a share of what it would get
      * alone (1: unslowed); its dirty rate is scaled by it. */
     double (*guest_speed)(Migration *m, SimTime since, void *data);

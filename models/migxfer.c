@@ -18,6 +18,7 @@ struct MigXfer {
     MigTransport ops;
     GHashTable *live; /* Batch * not yet freed */
     double src_ns, dst_ns, charged_ns;
+    bool unframed;     /* the stream crosses the NICs without Ethernet framing */
     SimTime speed_t;   /* when guest_speed last looked */
     double speed_busy; /* the guest's CPU time then, ns */
 };
@@ -101,8 +102,23 @@ static void deliver(Migration *m, double pages, void *data)
     Batch *b = batch_new(x, m, pages);
     b->wire_left = 2;
     uint64_t bytes = (uint64_t)llround(pages * PAGE_SIZE_BYTES);
+    if (x->unframed) {
+        nic_send_unframed(x->from->nic, NIC_TX, bytes, wire_done, b);
+        nic_send_unframed(x->to->nic, NIC_RX, bytes, wire_done, b);
+        return;
+    }
     nic_tx(x->from->nic, bytes, wire_done, b);
     nic_rx(x->to->nic, bytes, wire_done, b);
+}
+
+/* The slower of the two pipes, idle, carrying the batch. */
+static SimTime wire_time(Migration *m, double pages, void *data)
+{
+    MigXfer *x = data;
+    (void)m;
+    uint64_t bytes = (uint64_t)llround(pages * PAGE_SIZE_BYTES);
+    return MAX(nic_wire_time(x->from->nic, bytes, !x->unframed),
+               nic_wire_time(x->to->nic, bytes, !x->unframed));
 }
 
 /* CPU time the guest got since the last look over what its vCPUs could have
@@ -130,6 +146,7 @@ MigXfer *migxfer_new(Host *from, Host *to, Domain *g)
     x->ops = (MigTransport){
         .prepare = prepare,
         .deliver = deliver,
+        .wire_time = wire_time,
         .guest_speed = guest_speed,
         .data = x,
     };
@@ -137,6 +154,11 @@ MigXfer *migxfer_new(Host *from, Host *to, Domain *g)
     x->speed_t = sim_now(from->sim);
     x->speed_busy = (double)sched_dom_busy(g->sd);
     return x;
+}
+
+void migxfer_set_framing(MigXfer *x, bool framing)
+{
+    x->unframed = !framing;
 }
 
 const MigTransport *migxfer_transport(const MigXfer *x)

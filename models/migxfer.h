@@ -26,6 +26,9 @@ typedef struct MigXfer MigXfer;
 /* The transport for migrating guest g from `from` to `to` with the source
  * host's costs.  The transport's data is the MigXfer. */
 MigXfer *migxfer_new(Host *from, Host *to, Domain *g);
+/* Whether the stream crosses the NICs in Ethernet frames (the default) or
+ * as bare bytes at the line rate, an ideal link (migrations[].framing). */
+void migxfer_set_framing(MigXfer *x, bool framing);
 const MigTransport *migxfer_transport(const MigXfer *x);
 void migxfer_free(MigXfer *x);
 

@@ -51,6 +51,7 @@ struct MigOrder {
     MigStopRule rule;
     SimTime resume;
     double link_Bps; /* 0: as fast as the two NICs carry it */
+    bool framing;    /* false: the stream crosses the NICs without Ethernet framing */
     MigRateLimit rate_limit;
     int ordinal; /* 1 for the VM's first migration, 2 for its second, ... */
     Migration *mig;
@@ -628,6 +629,7 @@ static gboolean build_migrations(World *w, SimJsonDoc *doc, const cJSON *root, G
         double gbps;
         if (jget_num_opt(jm, "link_Gbps", &gbps))
             o->link_Bps = gbps * 1e9 / 8.0;
+        o->framing = jget_bool(jm, "framing");
         if (strcmp(jget_str(jm, "rate_limit"), "adaptive") == 0)
             o->rate_limit = (MigRateLimit){
                 .on = true,
@@ -934,6 +936,7 @@ static void begin_migration(World *w, MigOrder *o)
     }
     o->to->guest_memory_reserved += v->spec.memory;
     o->xfer = migxfer_new(o->from, o->to, v->dom);
+    migxfer_set_framing(o->xfer, o->framing);
     MigSpec spec = {
         .n_pages = v->pages,
         .dirty = workload_dirty(v->wl),

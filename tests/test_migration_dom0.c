@@ -125,7 +125,7 @@ END_TEST
  * requests of 500 us at 500/s).  Each guest's back-end work sits on one dom0
  * vCPU, so with k = 2, 4, 6 each vCPU is 25%, 50%, 75% busy; the save
  * process (user space) gets what that work leaves and needs about a third
- * of a vCPU (8 us x 1.45 for remote memory x 30,000 pages/s). */
+ * of a vCPU (8.5 us x 1.45 for remote memory x 30,000 pages/s). */
 static double migration_time(const char *policy, int k, double *load)
 {
     /* The migrating guest alone on socket 1, the others on socket 0. */
