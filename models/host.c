@@ -792,16 +792,19 @@ void host_finish(Host *h)
     double caused = 0.0, misbilled = 0.0;
     for (guint i = 0; i < h->guests->len; i++) {
         const Domain *g = h->guests->pdata[i];
-        sim_metric_setf(sim, g->dom0_charged_ns / 1e9, "%s.cpu.charged_dom0_s", g->name);
-        sim_metric_setf(sim, g->dom0_work_ns / 1e9, "%s.cpu.dom0_work_s", g->name);
+        /* A guest that migrated has a domain on every host it lived on:
+         * its seconds are summed over them, as its cores below. */
+        sim_metric_addf(sim, g->dom0_charged_ns / 1e9, "%s.cpu.charged_dom0_s", g->name);
+        sim_metric_addf(sim, g->dom0_work_ns / 1e9, "%s.cpu.dom0_work_s", g->name);
         caused += g->dom0_work_ns;
         misbilled += fabs(g->dom0_charged_ns - g->dom0_work_ns);
         if (g->rx_demux_ns > 0.0 || g->rx_demux_paid_ns > 0.0) {
-            sim_metric_setf(sim, g->rx_demux_ns / 1e9, "%s.cpu.rx_demux_s", g->name);
-            sim_metric_setf(sim, g->rx_demux_paid_ns / 1e9, "%s.cpu.paid_rx_demux_s", g->name);
+            sim_metric_addf(sim, g->rx_demux_ns / 1e9, "%s.cpu.rx_demux_s", g->name);
+            sim_metric_addf(sim, g->rx_demux_paid_ns / 1e9, "%s.cpu.paid_rx_demux_s", g->name);
         }
-        sim_metric_setf(sim, (double)sched_dom_busy(g->sd) / 1e9, "%s.cpu.busy_s", g->name);
-        sim_metric_setf(sim, (double)(g->mem_lent >> 20), "%s.memory.lent_to_dom0_mb", g->name);
+        sim_metric_addf(sim, (double)sched_dom_busy(g->sd) / 1e9, "%s.cpu.busy_s", g->name);
+        /* What it lends at the end: a departed domain has had it back. */
+        sim_metric_addf(sim, (double)(g->mem_lent >> 20), "%s.memory.lent_to_dom0_mb", g->name);
         /* Rates over the simulated time, the units of a Google task_usage
          * row: summed over the hosts the guest lived on. */
         if (elapsed > 0) {
