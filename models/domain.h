@@ -49,6 +49,9 @@ typedef struct Domain {
     double rx_demux_ns;      /* of dom0_work_ns: demultiplexing its received packets */
     double rx_demux_paid_ns; /* of dom0_charged_ns: demultiplexing anyone's packets */
     double dom0_work_by_group[WORK_N_GROUPS];
+    /* Guests: of dom0_charged_ns, what each dom0 vCPU ran (by vcpu_index),
+     * the "participation" of closer's secondary vCPUs (policies/closer.c). */
+    double *dom0_charged_by_vcpu_ns;
     uint64_t io_requests;      /* back-end requests it raised (closer's I/O intensity) */
     uint64_t io_requests_seen; /* closer: the count at its last balloon decision */
     /* closer, closer-rx: demultiplexing work owed (positive) or paid ahead

@@ -39,6 +39,8 @@ static void dom0_charge(Vcpu *v, const WorkItem *w, double cpu_ns, void *data)
      * demultiplexing may be billed to another guest (closer, closer-rx). */
     if (payer) {
         payer->dom0_charged_ns += cpu_ns;
+        if (payer->dom0_charged_by_vcpu_ns)
+            payer->dom0_charged_by_vcpu_ns[vcpu_index(v)] += cpu_ns;
         if (w->rx_demux)
             payer->rx_demux_paid_ns += cpu_ns;
     }
@@ -65,6 +67,7 @@ static void domain_free(Domain *d)
     vbd_free(d->vbd);
     vif_free(d->vif);
     g_ptr_array_free(d->vcpus, TRUE);
+    g_free(d->dom0_charged_by_vcpu_ns);
     g_free(d->mem);
     g_free(d->name);
     g_free(d);
@@ -360,6 +363,7 @@ Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err)
         pol = node >= 0 ? NUMA_MEM_STRICT : NUMA_MEM_INTERLEAVE;
     }
     Domain *g = domain_new(h, spec->name, DOMAIN_GUEST, spec->weight, spec->cap);
+    g->dom0_charged_by_vcpu_ns = g_new0(double, h->dom0->vcpus->len);
     if (!alloc_on(h, g, spec->memory, pol, node < 0 ? 0 : node)) {
         uint64_t free = 0;
         for (int n = 0; n < numa_nodes(h->numa); n++)

@@ -16,8 +16,9 @@
  *   second lends `balloon_step_mb` more, given back when intensity falls.
  * - Algorithm 2 is named SECMEMALLOC like Algorithm 1; it is the CPU rule.
  *   Guest-initiated I/O runs on the secondary vCPU pinned to the pCPU of the
- *   guest vCPU that raised it; external events on that of the guest vCPU
- *   that has used the least CPU ("chosen fairly"); shutdown and migration on
+ *   guest vCPU that raised it; external events on the secondary vCPU, among
+ *   those on the guest's pCPUs, that has contributed least: run the least
+ *   CPU paid by the guest ("chosen fairly"); shutdown and migration on
  *   the socket holding most of the guest's memory, on the pCPU of a guest
  *   vCPU running there.  When that pCPU belongs to the main container, the
  *   least-loaded secondary vCPU of the same socket takes the work.
@@ -25,8 +26,8 @@
  *   driver and bridge pass of a received packet runs before its destination
  *   is known, so we apply the fair rule across guests: the resident guest
  *   that has paid least for it so far pays (policies/rx_share.h), on the
- *   pCPU of its least-used vCPU.  netback's copy into the destination is an
- *   external event for a known guest, as above. */
+ *   secondary vCPU that has contributed least to it.  netback's copy into
+ *   the destination is an external event for a known guest, as above. */
 #include <string.h>
 
 #include "policies/closer.h"
@@ -106,21 +107,24 @@ static Vcpu *secondary_for_pcpu(Host *h, int p)
     return v ? v : least_loaded(h->main.vcpus);
 }
 
-/* The pCPU of g's vCPU that has used the least CPU so far, where an external
- * event for g runs ("chosen fairly"). */
-static int least_used_pcpu(Host *h, Domain *g)
+/* Where an external event for g runs (thesis 3.3.2: "count the
+ * participation of each VCPU of the secondary container and choose the one
+ * that contributed the least"): among the secondary vCPUs on the pCPUs of
+ * g's vCPUs, the one that has run the least CPU paid by g so far (the first
+ * of g's vCPUs on a tie). */
+static Vcpu *least_contributing(Host *h, Domain *g)
 {
-    Vcpu *least = NULL;
-    SimTime least_busy = 0;
+    Vcpu *best = NULL;
+    double best_ns = 0.0;
     for (guint i = 0; i < g->vcpus->len; i++) {
-        Vcpu *v = g->vcpus->pdata[i];
-        SimTime b = sched_vcpu_busy(vcpu_sched(v));
-        if (!least || b < least_busy) {
-            least = v;
-            least_busy = b;
+        Vcpu *s = secondary_for_pcpu(h, policy__guest_vcpu_pcpu(h, g, g->vcpus->pdata[i]));
+        double ns = g->dom0_charged_by_vcpu_ns[vcpu_index(s)];
+        if (!best || ns < best_ns) {
+            best = s;
+            best_ns = ns;
         }
     }
-    return policy__guest_vcpu_pcpu(h, g, least);
+    return best;
 }
 
 void policy__closer_place_with(Host *h, const PolicyWork *w, PolicyPlacement *out,
@@ -133,7 +137,7 @@ void policy__closer_place_with(Host *h, const PolicyWork *w, PolicyPlacement *ou
             policy__place_main(h, w, out);
             return;
         }
-        out->vcpu = secondary_for_pcpu(h, least_used_pcpu(h, payer));
+        out->vcpu = least_contributing(h, payer);
         out->payer = payer;
         return;
     }
@@ -159,9 +163,9 @@ void policy__closer_place_with(Host *h, const PolicyWork *w, PolicyPlacement *ou
             return;
         }
     } else {
-        /* External event: the guest vCPU that has contributed least so far
-         * pays, on its pCPU. */
-        p = least_used_pcpu(h, g);
+        out->vcpu = least_contributing(h, g);
+        out->payer = g;
+        return;
     }
     out->vcpu = secondary_for_pcpu(h, p);
     out->payer = g;

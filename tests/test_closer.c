@@ -42,12 +42,104 @@ START_TEST(busy_s_sums_every_host_the_guest_lived_on)
 }
 END_TEST
 
+/* A 2-socket host of 8 cores under closer (main container on pCPUs 0 and
+ * 1) and a guest g with vCPUs on pCPUs 9 and 10. */
+typedef struct {
+    Sim *sim;
+    cJSON *params;
+    Host *h;
+    Domain *g;
+} CloserHost;
+
+static void closer_host(CloserHost *c, const char *params)
+{
+    c->sim = sim_new(1);
+    HostConfig cfg = {0};
+    cfg.numa = (NumaConfig){.sockets = 2, .cores_per_socket = 8, .memory_per_node = 8ULL << 30};
+    sched_params_default(&cfg.sched);
+    disk_preset("hdd", &cfg.disk);
+    cfg.nic_Bps = 1e9 / 8;
+    cfg.life.balloon_ns_per_gb = 50e6;
+    cfg.life.scrub_ns_per_gb = 100e6;
+    c->params = cJSON_Parse(params);
+    GError *err = NULL;
+    c->h = host_new(c->sim, "h0", 0, &cfg, policy_find("closer"), c->params, "test", &err);
+    ck_assert_msg(c->h != NULL, "%s", err ? err->message : "");
+    c->h->next_pcpu[1] = 1; /* the guest's vCPUs get pCPUs 9 and 10 */
+    GuestSpec spec = {
+        .name = "g", .vcpus = 2, .memory = 1ULL << 30, .weight = 256, .socket = 1, .pin = TRUE};
+    c->g = host_start_guest(c->h, &spec, &err);
+    ck_assert_ptr_nonnull(c->g);
+    ck_assert_int_eq(vcpu_last_pcpu(c->g->vcpus->pdata[0]), 9);
+    ck_assert_int_eq(vcpu_last_pcpu(c->g->vcpus->pdata[1]), 10);
+    /* Each hard-pinned to its pCPU, so that they stay there. */
+    for (int i = 0; i < 2; i++) {
+        CpuMask one, none;
+        cpumask_clear(&one);
+        cpumask_set(&one, 9 + i);
+        cpumask_clear(&none);
+        sched_vcpu_set_affinity(vcpu_sched(c->g->vcpus->pdata[i]), &one, &none);
+    }
+}
+
+static void closer_host_free(CloserHost *c)
+{
+    host_free(c->h);
+    cJSON_Delete(c->params);
+    sim_free(c->sim);
+}
+
+static const char *closer_params = "{\"preset\": \"openstack\", \"main_socket\": 0,"
+                                   " \"secondary_initial_mb\": 75, \"epsilon_mb\": 4,"
+                                   " \"io_step_rps\": 1000, \"balloon_step_mb\": 4}";
+
+/* Thesis 3.3.2: an external event for g (a received packet) runs on "the
+ * VCPU of the secondary container that contributed the least", among those
+ * on the pCPUs g uses.  g's vCPU on pCPU 9 has run 1 ms of its own work, the
+ * one on pCPU 10 nothing; the secondary vCPU on pCPU 10 has run 2 ms of
+ * back-end work paid by g, the one on pCPU 9 nothing.  So the packet goes
+ * to the secondary vCPU of pCPU 9 (contributed 0 ms), though g's vCPU there
+ * has used more CPU (the old rule picked pCPU 10 for that).  Then with 3 ms
+ * more paid by g on pCPU 9's secondary vCPU, pCPU 10's (2 ms) has
+ * contributed least. */
+START_TEST(external_event_goes_to_the_secondary_vcpu_that_contributed_least)
+{
+    CloserHost c;
+    closer_host(&c, closer_params);
+    Host *h = c.h;
+    Domain *g = c.g;
+    WorkItem own, back, back2;
+    work_item_init(&own, 1e6, 0.0, NULL, WORK_GUEST, NULL, NULL);
+    vcpu_submit(g->vcpus->pdata[0], &own);
+    work_item_init(&back, 2e6, 0.0, NULL, WORK_T3, NULL, NULL);
+    host_dom0_submit(h, DOM0_WORK_IO_GUEST, &back, g, g->vcpus->pdata[1]);
+    sim_run(c.sim, sim_time_from_s(0.01));
+    ck_assert_int_eq(sched_vcpu_busy(vcpu_sched(g->vcpus->pdata[0])), 1000000);
+    ck_assert_int_eq(sched_vcpu_busy(vcpu_sched(h->secondary_at[10])), 2000000);
+
+    WorkItem w = {.cpu_ns = 1000, .group = WORK_T3, .cls = WORK_KERNEL};
+    PolicyWork ext = {.kind = DOM0_WORK_IO_EXTERNAL, .work = &w, .guest = g};
+    PolicyPlacement out;
+    policy_place(h->policy, h, &ext, &out);
+    ck_assert_ptr_eq(out.vcpu, h->secondary_at[9]);
+    ck_assert_ptr_eq(out.payer, g);
+
+    work_item_init(&back2, 3e6, 0.0, NULL, WORK_T3, NULL, NULL);
+    host_dom0_submit(h, DOM0_WORK_IO_GUEST, &back2, g, g->vcpus->pdata[0]);
+    sim_run(c.sim, sim_time_from_s(0.02));
+    policy_place(h->policy, h, &ext, &out);
+    ck_assert_ptr_eq(out.vcpu, h->secondary_at[10]);
+    closer_host_free(&c);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("closer");
     TCase *tc = tcase_create("closer");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, busy_s_sums_every_host_the_guest_lived_on);
+    tcase_add_test(tc, external_event_goes_to_the_secondary_vcpu_that_contributed_least);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
 }
