@@ -68,6 +68,7 @@ static void domain_free(Domain *d)
     vif_free(d->vif);
     g_ptr_array_free(d->vcpus, TRUE);
     g_free(d->dom0_charged_by_vcpu_ns);
+    g_free(d->mem_lent_at);
     g_free(d->mem);
     g_free(d->name);
     g_free(d);
@@ -364,6 +365,7 @@ Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err)
     }
     Domain *g = domain_new(h, spec->name, DOMAIN_GUEST, spec->weight, spec->cap);
     g->dom0_charged_by_vcpu_ns = g_new0(double, h->dom0->vcpus->len);
+    g->mem_lent_at = g_new0(uint64_t, numa_nodes(h->numa));
     if (!alloc_on(h, g, spec->memory, pol, node < 0 ? 0 : node)) {
         uint64_t free = 0;
         for (int n = 0; n < numa_nodes(h->numa); n++)
@@ -423,6 +425,21 @@ Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err)
 
 static gboolean resize_domain(Host *h, Domain *g, uint64_t bytes);
 
+void host_lend_to_secondary(Host *h, Domain *g, int node, int64_t bytes)
+{
+    mem_advance(h);
+    g_assert(bytes >= 0 ? (uint64_t)bytes <= g->mem[node]
+                        : (uint64_t)-bytes <= g->mem_lent_at[node]);
+    g->mem[node] = (uint64_t)((int64_t)g->mem[node] - bytes);
+    g->mem_total = (uint64_t)((int64_t)g->mem_total - bytes);
+    g->mem_lent_at[node] = (uint64_t)((int64_t)g->mem_lent_at[node] + bytes);
+    g->mem_lent = (uint64_t)((int64_t)g->mem_lent + bytes);
+    Domain *d = h->dom0;
+    d->mem[node] = (uint64_t)((int64_t)d->mem[node] + bytes);
+    d->mem_total = (uint64_t)((int64_t)d->mem_total + bytes);
+    h->secondary[node].memory = (uint64_t)((int64_t)h->secondary[node].memory + bytes);
+}
+
 gboolean host_resize_guest(Host *h, Domain *g, uint64_t bytes)
 {
     mem_advance(h);
@@ -436,7 +453,8 @@ gboolean host_resize_guest(Host *h, Domain *g, uint64_t bytes)
         h->balloons++;
         return TRUE;
     }
-    return resize_domain(h, g, bytes);
+    /* A guest's size counts what it lent dom0 (closer): still its quota. */
+    return resize_domain(h, g, bytes > g->mem_lent ? bytes - g->mem_lent : 0);
 }
 
 static gboolean resize_domain(Host *h, Domain *g, uint64_t bytes)

@@ -133,6 +133,105 @@ START_TEST(external_event_goes_to_the_secondary_vcpu_that_contributed_least)
 }
 END_TEST
 
+/* g (1 GiB on socket 1) lends `mib` MiB: it holds the rest, dom0's
+ * secondary container of socket 1 (75 MiB at boot) and dom0 hold them. */
+static void check_lends(const CloserHost *c, uint64_t mib)
+{
+    uint64_t m = 1ULL << 20;
+    ck_assert_uint_eq(c->g->mem_lent, mib * m);
+    ck_assert_uint_eq(c->g->mem_total, (1024 - mib) * m);
+    ck_assert_uint_eq(c->g->mem[1], (1024 - mib) * m);
+    ck_assert_uint_eq(c->h->secondary[1].memory, (75 + mib) * m);
+    ck_assert_uint_eq(host_dom0_allocated(c->h), (2048 + 2 * 75 + mib) * m);
+    ck_assert_uint_eq(c->h->dom0->mem[1], (75 + mib) * m);
+}
+
+/* Algorithm 1's initialisation: g (1 GiB, socket 1) is given M - ε and
+ * lends ε = 4 MiB to the secondary container of socket 1, which dom0 now
+ * holds; all of it comes back when g stops. */
+START_TEST(the_lent_epsilon_leaves_the_guest_for_dom0)
+{
+    CloserHost c;
+    closer_host(&c, closer_params);
+    Host *h = c.h;
+    Domain *g = c.g;
+    uint64_t mib = 1ULL << 20, dom0_boot = (2048 + 2 * 75) * mib;
+    check_lends(&c, 4);
+    /* The node holds the same pages: the guest's and dom0's together. */
+    ck_assert_uint_eq(numa_used_bytes(h->numa, 1), 1024 * mib + 75 * mib);
+    host_stop_guest(h, g);
+    ck_assert_uint_eq(g->mem_lent, 0);
+    ck_assert_uint_eq(host_dom0_allocated(h), dom0_boot);
+    ck_assert_uint_eq(h->secondary[1].memory, 75 * mib);
+    ck_assert_uint_eq(numa_used_bytes(h->numa, 1), 75 * mib);
+    closer_host_free(&c);
+}
+END_TEST
+
+/* The balloon.  g raised 3500 back-end requests in the first second: at the
+ * tick of 1 s Algorithm 1 wants ε + 3 steps of 4 MiB lent, 12 MiB more, so 6
+ * batches of 512 pages (2 MiB).  Each: g's driver clears and gives up the
+ * pages on its vCPU 0, 2/1024 GiB x (50 + 100) ms/GiB = 0.29296875 ms, then
+ * dom0's takes them on the secondary vCPU of pCPU 9, x 50 ms/GiB =
+ * 0.09765625 ms, paid by g; both vCPUs idle, local memory.  So batch k is
+ * lent at 1 s + k x 0.390625 ms: 8 MiB lent at 1.001 s (2 batches), 16 MiB
+ * from 1.00234375 s.  With no requests in the next second, the tick of 2 s
+ * gives the 12 MiB back the other way round (dom0 clears and gives up,
+ * g takes), again 0.390625 ms a batch. */
+START_TEST(the_balloon_costs_cpu_and_takes_time)
+{
+    CloserHost c;
+    closer_host(&c, closer_params);
+    Host *h = c.h;
+    Domain *g = c.g;
+    uint64_t mib = 1ULL << 20;
+    g->io_requests = 3500;
+    sim_run(c.sim, sim_time_from_s(0.999));
+    ck_assert_uint_eq(g->mem_lent, 4 * mib);
+    sim_run(c.sim, sim_time_from_s(1.001));
+    ck_assert_uint_eq(g->mem_lent, 8 * mib);
+    sim_run(c.sim, sim_time_from_s(1.00234375) - 1000);
+    ck_assert_uint_eq(g->mem_lent, 14 * mib);
+    sim_run(c.sim, sim_time_from_s(1.00234375) + 1000);
+    check_lends(&c, 16);
+    ck_assert_double_eq_tol((double)sched_dom_busy(g->sd), 6 * 292968.75, 6.0);
+    ck_assert_double_eq_tol(g->dom0_charged_ns, 6 * 97656.25, 6.0);
+    ck_assert_double_eq_tol(sched_vcpu_busy(vcpu_sched(h->secondary_at[9])), 6 * 97656.25, 6.0);
+
+    sim_run(c.sim, sim_time_from_s(2.00234375) - 1000);
+    ck_assert_uint_eq(g->mem_lent, 6 * mib);
+    sim_run(c.sim, sim_time_from_s(2.00234375) + 1000);
+    check_lends(&c, 4);
+    ck_assert_double_eq_tol((double)sched_dom_busy(g->sd), 6 * (292968.75 + 97656.25), 12.0);
+    ck_assert_double_eq_tol(g->dom0_charged_ns, 6 * (97656.25 + 292968.75), 12.0);
+    closer_host_free(&c);
+}
+END_TEST
+
+/* An idle 256 MiB guest (65536 pages, none dirtied) migrating under closer
+ * lent ε = 4.125 MiB (1056 pages) to h0's dom0: the migration moves the
+ * 64480 pages it holds, and at the end h1's dom0 holds its ε (2048 + 2 x
+ * 75 + 4.125 MiB, 2202 in whole MiB) and h0's none (2198).  Under native
+ * all 65536 pages move. */
+static const char *idle_migrating =
+    "{\"name\": \"migidle\", \"duration_s\": 3, \"seed\": 1, \"policy\": \"closer\","
+    " \"hosts\": [{\"name\": \"h0\", \"nic_Gbps\": 10}, {\"name\": \"h1\", \"nic_Gbps\": 10}],"
+    " \"vms\": [{\"name\": \"vm1\", \"host\": \"h0\", \"memory_mb\": 256, \"socket\": 1}],"
+    " \"migrations\": [{\"vm\": \"vm1\", \"to\": \"h1\", \"at_s\": 1}]}";
+
+START_TEST(a_migration_moves_what_the_guest_did_not_lend)
+{
+    Sim *sim = scenario_run_policy(idle_migrating, "closer");
+    ck_assert_double_eq(scenario_metric(sim, "vm1.migration.pages"), 65536 - 1056);
+    ck_assert_double_eq(scenario_metric(sim, "h1.dom0.memory_allocated_mb"), 2202);
+    ck_assert_double_eq(scenario_metric(sim, "h0.dom0.memory_allocated_mb"), 2198);
+    sim_free(sim);
+    sim = scenario_run_policy(idle_migrating, "native");
+    ck_assert_double_eq(scenario_metric(sim, "vm1.migration.pages"), 65536);
+    sim_free(sim);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("closer");
@@ -140,6 +239,9 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, busy_s_sums_every_host_the_guest_lived_on);
     tcase_add_test(tc, external_event_goes_to_the_secondary_vcpu_that_contributed_least);
+    tcase_add_test(tc, the_lent_epsilon_leaves_the_guest_for_dom0);
+    tcase_add_test(tc, the_balloon_costs_cpu_and_takes_time);
+    tcase_add_test(tc, a_migration_moves_what_the_guest_did_not_lend);
     suite_add_tcase(s, tc);
     return check_run_suite(s);
 }
