@@ -271,7 +271,12 @@ static void balloon_done(WorkItem *w, void *data)
         balloon_half(h, g);
         return;
     }
-    host_lend_to_secondary(h, g, numa_main_node(h->numa, g->mem), b->batch);
+    /* What is still there to move (a resize may have shrunk the guest
+     * meanwhile). */
+    int home = numa_main_node(h->numa, g->mem);
+    int64_t bytes = b->batch > 0 ? (int64_t)MIN((uint64_t)b->batch, g->mem[home])
+                                 : -(int64_t)MIN((uint64_t)-b->batch, g->mem_lent_at[home]);
+    host_lend_to_secondary(h, g, home, bytes);
     b->batch = 0;
     balloon_next(h, g);
 }
