@@ -29,6 +29,16 @@ typedef enum {
     DOMAIN_GONE, /* migrated away or destroyed */
 } DomainState;
 
+/* closer (policies/closer.c): the guest's balloon driver and dom0's moving
+ * memory between the guest and dom0's secondary container, one batch at a
+ * time toward the last target Algorithm 1 set. */
+typedef struct {
+    uint64_t target; /* bytes the guest should lend */
+    int64_t batch;   /* bytes moving in the batch in flight (> 0 lent, < 0 given back), 0: idle */
+    int stage;       /* of that batch: 1 its first side's work, 2 its second's */
+    WorkItem item;
+} DomainBalloon;
+
 typedef struct Domain {
     char *name;
     int domid; /* per host: dom0 is 0, guests 1, 2, ... in start order */
@@ -39,9 +49,14 @@ typedef struct Domain {
     GPtrArray *vcpus; /* Vcpu * (owned) */
     uint64_t *mem;    /* bytes per NUMA node (owned, length = host nodes) */
     uint64_t mem_total;
-    uint64_t mem_lent; /* closer: lent by this guest to dom0's secondary containers */
-    struct Vbd *vbd;   /* guests: its virtual block device (owned) */
-    struct Vif *vif;   /* guests: its virtual network interface (owned) */
+    /* closer: lent by this guest to dom0's secondary containers, in all and
+     * per node (owned, length = host nodes).  Lent memory has left the
+     * guest: it is in dom0's mem, not in the guest's mem and mem_total. */
+    uint64_t mem_lent;
+    uint64_t *mem_lent_at;
+    DomainBalloon balloon;
+    struct Vbd *vbd; /* guests: its virtual block device (owned) */
+    struct Vif *vif; /* guests: its virtual network interface (owned) */
 
     /* Accounting of dom0 work done for this guest (guests only), ns of CPU. */
     double dom0_work_ns;     /* dom0 CPU spent on its behalf, whoever paid */
@@ -49,6 +64,9 @@ typedef struct Domain {
     double rx_demux_ns;      /* of dom0_work_ns: demultiplexing its received packets */
     double rx_demux_paid_ns; /* of dom0_charged_ns: demultiplexing anyone's packets */
     double dom0_work_by_group[WORK_N_GROUPS];
+    /* Guests: of dom0_charged_ns, what each dom0 vCPU ran (by vcpu_index),
+     * the "participation" of closer's secondary vCPUs (policies/closer.c). */
+    double *dom0_charged_by_vcpu_ns;
     uint64_t io_requests;      /* back-end requests it raised (closer's I/O intensity) */
     uint64_t io_requests_seen; /* closer: the count at its last balloon decision */
     /* closer, closer-rx: demultiplexing work owed (positive) or paid ahead

@@ -39,6 +39,8 @@ static void dom0_charge(Vcpu *v, const WorkItem *w, double cpu_ns, void *data)
      * demultiplexing may be billed to another guest (closer, closer-rx). */
     if (payer) {
         payer->dom0_charged_ns += cpu_ns;
+        if (payer->dom0_charged_by_vcpu_ns)
+            payer->dom0_charged_by_vcpu_ns[vcpu_index(v)] += cpu_ns;
         if (w->rx_demux)
             payer->rx_demux_paid_ns += cpu_ns;
     }
@@ -65,6 +67,8 @@ static void domain_free(Domain *d)
     vbd_free(d->vbd);
     vif_free(d->vif);
     g_ptr_array_free(d->vcpus, TRUE);
+    g_free(d->dom0_charged_by_vcpu_ns);
+    g_free(d->mem_lent_at);
     g_free(d->mem);
     g_free(d->name);
     g_free(d);
@@ -360,6 +364,8 @@ Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err)
         pol = node >= 0 ? NUMA_MEM_STRICT : NUMA_MEM_INTERLEAVE;
     }
     Domain *g = domain_new(h, spec->name, DOMAIN_GUEST, spec->weight, spec->cap);
+    g->dom0_charged_by_vcpu_ns = g_new0(double, h->dom0->vcpus->len);
+    g->mem_lent_at = g_new0(uint64_t, numa_nodes(h->numa));
     if (!alloc_on(h, g, spec->memory, pol, node < 0 ? 0 : node)) {
         uint64_t free = 0;
         for (int n = 0; n < numa_nodes(h->numa); n++)
@@ -419,6 +425,21 @@ Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err)
 
 static gboolean resize_domain(Host *h, Domain *g, uint64_t bytes);
 
+void host_lend_to_secondary(Host *h, Domain *g, int node, int64_t bytes)
+{
+    mem_advance(h);
+    g_assert(bytes >= 0 ? (uint64_t)bytes <= g->mem[node]
+                        : (uint64_t)-bytes <= g->mem_lent_at[node]);
+    g->mem[node] = (uint64_t)((int64_t)g->mem[node] - bytes);
+    g->mem_total = (uint64_t)((int64_t)g->mem_total - bytes);
+    g->mem_lent_at[node] = (uint64_t)((int64_t)g->mem_lent_at[node] + bytes);
+    g->mem_lent = (uint64_t)((int64_t)g->mem_lent + bytes);
+    Domain *d = h->dom0;
+    d->mem[node] = (uint64_t)((int64_t)d->mem[node] + bytes);
+    d->mem_total = (uint64_t)((int64_t)d->mem_total + bytes);
+    h->secondary[node].memory = (uint64_t)((int64_t)h->secondary[node].memory + bytes);
+}
+
 gboolean host_resize_guest(Host *h, Domain *g, uint64_t bytes)
 {
     mem_advance(h);
@@ -432,7 +453,8 @@ gboolean host_resize_guest(Host *h, Domain *g, uint64_t bytes)
         h->balloons++;
         return TRUE;
     }
-    return resize_domain(h, g, bytes);
+    /* A guest's size counts what it lent dom0 (closer): still its quota. */
+    return resize_domain(h, g, bytes > g->mem_lent ? bytes - g->mem_lent : 0);
 }
 
 static gboolean resize_domain(Host *h, Domain *g, uint64_t bytes)
@@ -792,16 +814,19 @@ void host_finish(Host *h)
     double caused = 0.0, misbilled = 0.0;
     for (guint i = 0; i < h->guests->len; i++) {
         const Domain *g = h->guests->pdata[i];
-        sim_metric_setf(sim, g->dom0_charged_ns / 1e9, "%s.cpu.charged_dom0_s", g->name);
-        sim_metric_setf(sim, g->dom0_work_ns / 1e9, "%s.cpu.dom0_work_s", g->name);
+        /* A guest that migrated has a domain on every host it lived on:
+         * its seconds are summed over them, as its cores below. */
+        sim_metric_addf(sim, g->dom0_charged_ns / 1e9, "%s.cpu.charged_dom0_s", g->name);
+        sim_metric_addf(sim, g->dom0_work_ns / 1e9, "%s.cpu.dom0_work_s", g->name);
         caused += g->dom0_work_ns;
         misbilled += fabs(g->dom0_charged_ns - g->dom0_work_ns);
         if (g->rx_demux_ns > 0.0 || g->rx_demux_paid_ns > 0.0) {
-            sim_metric_setf(sim, g->rx_demux_ns / 1e9, "%s.cpu.rx_demux_s", g->name);
-            sim_metric_setf(sim, g->rx_demux_paid_ns / 1e9, "%s.cpu.paid_rx_demux_s", g->name);
+            sim_metric_addf(sim, g->rx_demux_ns / 1e9, "%s.cpu.rx_demux_s", g->name);
+            sim_metric_addf(sim, g->rx_demux_paid_ns / 1e9, "%s.cpu.paid_rx_demux_s", g->name);
         }
-        sim_metric_setf(sim, (double)sched_dom_busy(g->sd) / 1e9, "%s.cpu.busy_s", g->name);
-        sim_metric_setf(sim, (double)(g->mem_lent >> 20), "%s.memory.lent_to_dom0_mb", g->name);
+        sim_metric_addf(sim, (double)sched_dom_busy(g->sd) / 1e9, "%s.cpu.busy_s", g->name);
+        /* What it lends at the end: a departed domain has had it back. */
+        sim_metric_addf(sim, (double)(g->mem_lent >> 20), "%s.memory.lent_to_dom0_mb", g->name);
         /* Rates over the simulated time, the units of a Google task_usage
          * row: summed over the hosts the guest lived on. */
         if (elapsed > 0) {

@@ -157,6 +157,12 @@ Domain *host_start_guest(Host *h, const GuestSpec *spec, GError **err);
  * largest node first.  False (nothing changed) if growth does not fit.
  * Given dom0 (a balloon of dom0 itself), the main container follows. */
 gboolean host_resize_guest(Host *h, Domain *g, uint64_t bytes);
+/* closer: moves `bytes` of guest g's memory on `node` to dom0's secondary
+ * container there (positive) or back (negative, at most what it lent
+ * there).  The pages change owner: the guest holds fewer (its mem,
+ * mem_total; a migration moves fewer), dom0 more (its allocated memory);
+ * the node's use is unchanged. */
+void host_lend_to_secondary(Host *h, Domain *g, int node, int64_t bytes);
 /* Stops a guest: drops its work, releases its memory, policy hook. */
 void host_stop_guest(Host *h, Domain *g);
 

@@ -15,11 +15,6 @@ typedef struct {
     double batch_mem;         /* and the memory-bound share of each batch */
 } LifeJob;
 
-/* Pages the balloon driver moves per batch before it yields the CPU: its
- * frame list is one page of xen_pfn_t, 512 entries, and balloon_process()
- * calls cond_resched() between batches (drivers/xen/balloon.c). */
-#define BALLOON_BATCH_BYTES (512ull * 4096ull)
-
 static void job_free(LifeJob *j)
 {
     g_free(j->mem);
@@ -133,7 +128,7 @@ static void target_written(WorkItem *w, void *data)
     /* The balloon driver moves every page one by one through Xen; pages it
      * gives back are scrubbed. */
     const LifeCosts *c = &j->host->cfg.life;
-    uint64_t old = j->guest->mem_total;
+    uint64_t old = j->guest->mem_total + j->guest->mem_lent; /* its quota (closer lends) */
     uint64_t moved = j->target > old ? j->target - old : old - j->target;
     double gb = (double)moved / 1073741824.0;
     double scrub = j->target < old ? c->scrub_ns_per_gb * gb : 0.0;

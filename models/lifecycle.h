@@ -23,6 +23,11 @@
 
 #include "models/host.h"
 
+/* Pages the balloon driver moves per batch before it yields the CPU: its
+ * frame list is one page of xen_pfn_t, 512 entries, and balloon_process()
+ * calls cond_resched() between batches (drivers/xen/balloon.c). */
+#define BALLOON_BATCH_BYTES (512ull * 4096ull)
+
 /* Called when the operation is over: the new domain (NULL if its memory did
  * not fit) for a create, the destroyed one for a destroy. */
 typedef void (*LifeDoneFn)(Domain *g, void *data);

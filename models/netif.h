@@ -16,8 +16,9 @@
  *     on the NIC or, for a guest of the same host, to that guest's RX path.
  * Receive:
  *  1. A frame arriving on the NIC costs dom0's driver and bridge work (an
- *     external event: closer runs it next to the guest vCPU that has used the
- *     least CPU) and is queued for the destination's netback.
+ *     external event: closer runs it on the secondary vCPU that has
+ *     contributed least to the guest paying for it) and is queued for the
+ *     destination's netback.
  *  2. netback's RX work grant-copies the packet into pages the guest posted
  *     on the RX ring (one slot per page), answers them and notifies.  With no
  *     posted buffer the packet waits in netback's queue; past the queue's

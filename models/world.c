@@ -25,7 +25,6 @@ typedef struct {
     Host *home;  /* where the scenario placed it */
     Domain *dom; /* its domain there */
     GuestSpec spec;
-    uint64_t pages;
     Workload *wl;
     MigOrder *active;   /* migration under way, if any */
     GQueue waiting;     /* MigOrder * due but held until the active one ends */
@@ -505,7 +504,6 @@ static gboolean build_vm(World *w, SimJsonDoc *doc, const cJSON *jv, int i, int 
             err, doc, ipath, "expected 0 (no indirect descriptors) or %u..%u, got %u",
             BLKIF_MAX_SEGMENTS + 1, BLKIF_MAX_INDIRECT_SEGMENTS, v->spec.indirect_segments);
     }
-    v->pages = v->spec.memory / PAGE_SIZE_BYTES;
     if (v->spec.socket >= h->cfg.numa.sockets) {
         g_autofree char *spath = g_strdup_printf("vms[%d].socket", i);
         return input_error(err, doc, spath, "host '%s' has no socket %d (it has %d)", h->name,
@@ -938,7 +936,8 @@ static void begin_migration(World *w, MigOrder *o)
     o->xfer = migxfer_new(o->from, o->to, v->dom);
     migxfer_set_framing(o->xfer, o->framing);
     MigSpec spec = {
-        .n_pages = v->pages,
+        /* The pages it holds now: not what it lent dom0 (closer). */
+        .n_pages = v->dom->mem_total / PAGE_SIZE_BYTES,
         .dirty = workload_dirty(v->wl),
         .link_Bps = o->link_Bps,
         .stop_rule = o->rule,
@@ -1035,7 +1034,6 @@ static void resized(Domain *g, void *data)
         return;
     }
     v->spec.memory = r->bytes;
-    v->pages = r->bytes / PAGE_SIZE_BYTES;
     sim_metric_setf(sim, sim_time_to_s(sim_now(sim) - v->op_started), "%s.resize_s", v->name);
     sim_metric_setf(sim, (double)(r->bytes >> 20), "%s.memory_mb", v->name);
 }

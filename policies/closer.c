@@ -14,10 +14,13 @@
  *   sockets the guest spans receiving ε.  Ballooning then moves memory in
  *   steps of I/O intensity: every `io_step_rps` of back-end requests per
  *   second lends `balloon_step_mb` more, given back when intensity falls.
+ *   Lent memory really leaves the guest for dom0 (host_lend_to_secondary),
+ *   and moves through the balloon drivers at their cost (below).
  * - Algorithm 2 is named SECMEMALLOC like Algorithm 1; it is the CPU rule.
  *   Guest-initiated I/O runs on the secondary vCPU pinned to the pCPU of the
- *   guest vCPU that raised it; external events on that of the guest vCPU
- *   that has used the least CPU ("chosen fairly"); shutdown and migration on
+ *   guest vCPU that raised it; external events on the secondary vCPU, among
+ *   those on the guest's pCPUs, that has contributed least: run the least
+ *   CPU paid by the guest ("chosen fairly"); shutdown and migration on
  *   the socket holding most of the guest's memory, on the pCPU of a guest
  *   vCPU running there.  When that pCPU belongs to the main container, the
  *   least-loaded secondary vCPU of the same socket takes the work.
@@ -25,13 +28,15 @@
  *   driver and bridge pass of a received packet runs before its destination
  *   is known, so we apply the fair rule across guests: the resident guest
  *   that has paid least for it so far pays (policies/rx_share.h), on the
- *   pCPU of its least-used vCPU.  netback's copy into the destination is an
- *   external event for a known guest, as above. */
+ *   secondary vCPU that has contributed least to it.  netback's copy into
+ *   the destination is an external event for a known guest, as above. */
+#include <math.h>
 #include <string.h>
 
 #include "policies/closer.h"
 
 #include "models/host.h"
+#include "models/lifecycle.h"
 #include "policies/policy.h"
 #include "sim/sim_jget.h"
 
@@ -106,21 +111,24 @@ static Vcpu *secondary_for_pcpu(Host *h, int p)
     return v ? v : least_loaded(h->main.vcpus);
 }
 
-/* The pCPU of g's vCPU that has used the least CPU so far, where an external
- * event for g runs ("chosen fairly"). */
-static int least_used_pcpu(Host *h, Domain *g)
+/* Where an external event for g runs (thesis 3.3.2: "count the
+ * participation of each VCPU of the secondary container and choose the one
+ * that contributed the least"): among the secondary vCPUs on the pCPUs of
+ * g's vCPUs, the one that has run the least CPU paid by g so far (the first
+ * of g's vCPUs on a tie). */
+static Vcpu *least_contributing(Host *h, Domain *g)
 {
-    Vcpu *least = NULL;
-    SimTime least_busy = 0;
+    Vcpu *best = NULL;
+    double best_ns = 0.0;
     for (guint i = 0; i < g->vcpus->len; i++) {
-        Vcpu *v = g->vcpus->pdata[i];
-        SimTime b = sched_vcpu_busy(vcpu_sched(v));
-        if (!least || b < least_busy) {
-            least = v;
-            least_busy = b;
+        Vcpu *s = secondary_for_pcpu(h, policy__guest_vcpu_pcpu(h, g, g->vcpus->pdata[i]));
+        double ns = g->dom0_charged_by_vcpu_ns[vcpu_index(s)];
+        if (!best || ns < best_ns) {
+            best = s;
+            best_ns = ns;
         }
     }
-    return policy__guest_vcpu_pcpu(h, g, least);
+    return best;
 }
 
 void policy__closer_place_with(Host *h, const PolicyWork *w, PolicyPlacement *out,
@@ -133,7 +141,7 @@ void policy__closer_place_with(Host *h, const PolicyWork *w, PolicyPlacement *ou
             policy__place_main(h, w, out);
             return;
         }
-        out->vcpu = secondary_for_pcpu(h, least_used_pcpu(h, payer));
+        out->vcpu = least_contributing(h, payer);
         out->payer = payer;
         return;
     }
@@ -159,9 +167,9 @@ void policy__closer_place_with(Host *h, const PolicyWork *w, PolicyPlacement *ou
             return;
         }
     } else {
-        /* External event: the guest vCPU that has contributed least so far
-         * pays, on its pCPU. */
-        p = least_used_pcpu(h, g);
+        out->vcpu = least_contributing(h, g);
+        out->payer = g;
+        return;
     }
     out->vcpu = secondary_for_pcpu(h, p);
     out->payer = g;
@@ -172,36 +180,123 @@ static void closer_place(Host *h, const PolicyWork *w, PolicyPlacement *out)
     policy__closer_place_with(h, w, out, NULL);
 }
 
+/* ε in bytes, whole 4 KiB pages (4.125 MiB is 1056 of them). */
 static uint64_t epsilon(const Host *h)
 {
-    return (uint64_t)jget_int(h->policy_params, "epsilon_mb") << 20;
+    return (uint64_t)llround(jget_num(h->policy_params, "epsilon_mb") * 256.0) * 4096u;
 }
 
-/* Moves `bytes` of guest g's memory on node n into (positive) or out of
- * (negative) the secondary container of that socket. */
-static void lend(Host *h, Domain *g, int n, int64_t bytes)
+/* The sockets g is executed on (Algorithm 1's n): those holding its memory,
+ * lent or not. */
+static int spans(const Host *h, const Domain *g)
 {
-    g->mem_lent = (uint64_t)((int64_t)g->mem_lent + bytes);
-    h->secondary[n].memory = (uint64_t)((int64_t)h->secondary[n].memory + bytes);
+    int n = 0;
+    for (int k = 0; k < numa_nodes(h->numa); k++)
+        n += g->mem[k] + g->mem_lent_at[k] ? 1 : 0;
+    return n;
 }
 
 void policy__closer_started(Host *h, Domain *g)
 {
+    /* The domain builder gives the guest M - n x ε (Algorithm 1's
+     * initialisation): ε of its memory on each socket goes to the secondary
+     * container there.  No balloon runs for it (the guest never had the
+     * pages); dom0's populating them (ε x balloon_ms_per_gb, 0.2 ms) is
+     * left out. */
     for (int n = 0; n < numa_nodes(h->numa); n++)
         if (g->mem[n])
-            lend(h, g, n, (int64_t)epsilon(h));
+            host_lend_to_secondary(h, g, n, (int64_t)MIN(epsilon(h), g->mem[n]));
+    g->balloon.target = g->mem_lent;
     g->io_requests_seen = g->io_requests;
 }
 
 void policy__closer_stopped(Host *h, Domain *g)
 {
-    /* Everything lent comes back, from the home socket's container first
-     * (where ballooned steps were put). */
-    int home = numa_main_node(h->numa, g->mem);
+    /* Everything lent comes back at once, for the domain's memory to be
+     * released (or scrubbed) with the rest; a balloon batch in flight
+     * moves nothing.  dom0's own work of handing the pages back is left
+     * out. */
     for (int n = 0; n < numa_nodes(h->numa); n++)
-        if (g->mem[n] && n != home)
-            lend(h, g, n, -(int64_t)epsilon(h));
-    lend(h, g, home, -(int64_t)g->mem_lent);
+        if (g->mem_lent_at[n])
+            host_lend_to_secondary(h, g, n, -(int64_t)g->mem_lent_at[n]);
+    g->balloon.batch = 0;
+}
+
+/* ---- the balloon (Algorithm 1's BalloonReserve and GiveBackMem) ---------
+ *
+ * Memory moves as Linux's balloon drivers move it (drivers/xen/balloon.c):
+ * batches of one frame list (BALLOON_BATCH_BYTES, 512 pages), each page
+ * through a reservation hypercall (balloon_ms_per_gb), a page given up
+ * cleared first (xenmem_reservation_scrub_page, on by default:
+ * CONFIG_XEN_SCRUB_PAGES_DEFAULT; scrub_ms_per_gb), and the driver
+ * yields between batches.  To lend, the guest's driver gives a batch to Xen
+ * (decrease_reservation) on its vCPU 0, then dom0's takes it
+ * (increase_reservation) in the secondary container, paid by the guest as
+ * all its work there; to give back, the other way round.  The pages change
+ * owner when both halves of a batch are done, so the memory a tick decides
+ * arrives after the work, queued behind whatever else those vCPUs run. */
+
+static void balloon_next(Host *h, Domain *g);
+static void balloon_done(WorkItem *w, void *data);
+
+/* Queues one half of g's batch in flight: the side giving the pages up
+ * (stage 1) or the side taking them (stage 2). */
+static void balloon_half(Host *h, Domain *g)
+{
+    DomainBalloon *b = &g->balloon;
+    gboolean giving = b->stage == 1;
+    gboolean in_dom0 = giving == (b->batch < 0);
+    double gb = (double)(b->batch > 0 ? b->batch : -b->batch) / 1073741824.0;
+    const LifeCosts *c = &h->cfg.life;
+    double hypercalls = c->balloon_ns_per_gb * gb, scrub = giving ? c->scrub_ns_per_gb * gb : 0.0;
+    work_item_init(&b->item, hypercalls + scrub, work_mem_share(0.5, hypercalls, scrub), g->mem,
+                   in_dom0 ? WORK_T2 : WORK_GUEST, balloon_done, g);
+    if (in_dom0)
+        host_dom0_submit(h, DOM0_WORK_GUEST_OP, &b->item, g, NULL);
+    else
+        vcpu_submit(g->vcpus->pdata[0], &b->item);
+}
+
+static void balloon_done(WorkItem *w, void *data)
+{
+    Domain *g = data;
+    Host *h = g->host;
+    DomainBalloon *b = &g->balloon;
+    if (w->dropped || g->state != DOMAIN_RUNNING || b->batch == 0) {
+        b->batch = 0;
+        return;
+    }
+    if (b->stage == 1) {
+        b->stage = 2;
+        balloon_half(h, g);
+        return;
+    }
+    /* What is still there to move (a resize may have shrunk the guest
+     * meanwhile). */
+    int home = numa_main_node(h->numa, g->mem);
+    int64_t bytes = b->batch > 0 ? (int64_t)MIN((uint64_t)b->batch, g->mem[home])
+                                 : -(int64_t)MIN((uint64_t)-b->batch, g->mem_lent_at[home]);
+    host_lend_to_secondary(h, g, home, bytes);
+    b->batch = 0;
+    balloon_next(h, g);
+}
+
+/* Starts the next batch toward g's target, if it is not there. */
+static void balloon_next(Host *h, Domain *g)
+{
+    DomainBalloon *b = &g->balloon;
+    if (b->batch != 0 || g->state != DOMAIN_RUNNING || g->vcpus->len == 0)
+        return;
+    int home = numa_main_node(h->numa, g->mem);
+    int64_t want = (int64_t)b->target - (int64_t)g->mem_lent;
+    if (want > 0)
+        b->batch = (int64_t)MIN((uint64_t)want, MIN(BALLOON_BATCH_BYTES, g->mem[home]));
+    else if (want < 0)
+        b->batch = -(int64_t)MIN((uint64_t)-want, MIN(BALLOON_BATCH_BYTES, g->mem_lent_at[home]));
+    if (b->batch == 0)
+        return;
+    b->stage = 1;
+    balloon_half(h, g);
 }
 
 void policy__closer_tick(Host *h)
@@ -211,17 +306,14 @@ void policy__closer_tick(Host *h)
     uint64_t per_step = (uint64_t)jget_int(h->policy_params, "balloon_step_mb") << 20;
     for (guint i = 0; i < h->guests->len; i++) {
         Domain *g = h->guests->pdata[i];
-        if (g->state == DOMAIN_GONE)
+        if (g->state != DOMAIN_RUNNING)
             continue;
+        /* The I/O intensity of the period just ended: the decision sees
+         * only the past. */
         double rate = (double)(g->io_requests - g->io_requests_seen) / period_s;
         g->io_requests_seen = g->io_requests;
-        int spans = 0;
-        for (int n = 0; n < numa_nodes(h->numa); n++)
-            spans += g->mem[n] ? 1 : 0;
-        uint64_t target = (uint64_t)spans * epsilon(h) + (uint64_t)(rate / step) * per_step;
-        int home = numa_main_node(h->numa, g->mem);
-        if (target != g->mem_lent)
-            lend(h, g, home, (int64_t)target - (int64_t)g->mem_lent);
+        g->balloon.target = (uint64_t)spans(h, g) * epsilon(h) + (uint64_t)(rate / step) * per_step;
+        balloon_next(h, g);
     }
 }
 
