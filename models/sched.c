@@ -152,6 +152,7 @@ SchedDom *sched_dom_new(Sched *s, const char *name, int weight, int cap)
     d->index = (int)s->doms->len;
     d->weight = clamp_weight(weight);
     d->cap = cap > 0 ? cap : 0;
+    d->created = now;
     d->run.since = d->paid.since = now;
     slist_init(&d->active_elem);
     slist_init(&d->active_vcpus);
@@ -183,6 +184,11 @@ void sched_dom_set_cap(SchedDom *d, int cap)
 const char *sched_dom_name(const SchedDom *d)
 {
     return d->name;
+}
+
+SimTime sched_dom_created(const SchedDom *d)
+{
+    return d->created;
 }
 
 SchedDom *sched_vcpu_billing(const SchedVcpu *v)

@@ -69,6 +69,8 @@ SchedDom *sched_dom_new(Sched *s, const char *name, int weight, int cap);
 void sched_dom_set_weight(SchedDom *d, int weight);
 void sched_dom_set_cap(SchedDom *d, int cap);
 const char *sched_dom_name(const SchedDom *d);
+/* The simulated time sched_dom_new created it at. */
+SimTime sched_dom_created(const SchedDom *d);
 
 /* A vCPU of domain d, initially blocked, with hard affinity = all pCPUs and
  * no soft affinity.  ops->set_rate is called with the owner pointer. */

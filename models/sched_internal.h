@@ -136,8 +136,9 @@ struct SchedDom {
     int index;
     int weight;
     int cap;
-    SchedAcc run;  /* CPU run by its own vCPUs */
-    SchedAcc paid; /* CPU debited to it: its unpaid vCPUs and vCPUs it pays for */
+    SimTime created; /* when sched_dom_new made it */
+    SchedAcc run;    /* CPU run by its own vCPUs */
+    SchedAcc paid;   /* CPU debited to it: its unpaid vCPUs and vCPUs it pays for */
 
     /* Credit mode: the members of its accounting set that are active, as
      * Xen's csched_dom (active_unit list and active_sdom_elem). */
