@@ -650,6 +650,14 @@ static void case_run(const ShareCase *c, SchedMode mode, double *out)
     harness_free(h);
 }
 
+/* Weights 1:1:2:2:4:4, one vCPU each, free to run anywhere; the first
+ * weight-2 guest capped at c2, the second weight-4 one at c5 (0: none). */
+// clang-format off
+#define SIX_GUESTS(c2, c5)                                                        \
+    {{256, 0, 1, 0, 0}, {256, 0, 1, 0, 0}, {512, c2, 1, 0, 0}, {512, 0, 1, 0, 0}, \
+     {1024, 0, 1, 0, 0}, {1024, c5, 1, 0, 0}}
+// clang-format on
+
 /* Credit1's long-run shares, worked out from xen/common/sched/credit.c
  * (docs/MODEL.md, "Hosts: NUMA, pCPUs, the scheduler"):
  * 1. Entitlement.  csched_acct hands n_pcpus x 300 credits per 30 ms to the
@@ -692,28 +700,14 @@ static const ShareCase share_cases[] = {
      {1.0 / 7, 2.0 / 7, 4.0 / 7}},
     /* No affinity: e is the answer.  The two weight-4 vCPUs are clipped at
      * a pCPU; the other 2 pCPUs go 1:1:2:2. */
-    {"1:1:2:2:4:4 on 4",
-     4,
-     6,
-     {{256, 0, 1, 0, 0},
-      {256, 0, 1, 0, 0},
-      {512, 0, 1, 0, 0},
-      {512, 0, 1, 0, 0},
-      {1024, 0, 1, 0, 0},
-      {1024, 0, 1, 0, 0}},
-     {1.0 / 3, 1.0 / 3, 2.0 / 3, 2.0 / 3, 1.0, 1.0}},
+    {"1:1:2:2:4:4 on 4", 4, 6, SIX_GUESTS(0, 0), {1.0 / 3, 1.0 / 3, 2.0 / 3, 2.0 / 3, 1.0, 1.0}},
     /* A weight-2 capped at 50: at 1/1024 per weight unit it and the weight-4
      * ones stop (0.5, 1, 1, total 3.5); the last 0.5 pCPU goes 1:1:2 to the
      * others: 0.375, 0.375, 0.75. */
     {"1:1:2:2:4:4 on 4, a weight-2 capped at 50",
      4,
      6,
-     {{256, 0, 1, 0, 0},
-      {256, 0, 1, 0, 0},
-      {512, 50, 1, 0, 0},
-      {512, 0, 1, 0, 0},
-      {1024, 0, 1, 0, 0},
-      {1024, 0, 1, 0, 0}},
+     SIX_GUESTS(50, 0),
      {0.375, 0.375, 0.5, 0.75, 1.0, 1.0}},
 };
 
@@ -759,12 +753,7 @@ START_TEST(test_credit_list_order_exception)
     const ShareCase c = {"1:1:2:2:4:4 on 4, a weight-4 capped at 25",
                          4,
                          6,
-                         {{256, 0, 1, 0, 0},
-                          {256, 0, 1, 0, 0},
-                          {512, 0, 1, 0, 0},
-                          {512, 0, 1, 0, 0},
-                          {1024, 0, 1, 0, 0},
-                          {1024, 25, 1, 0, 0}},
+                         SIX_GUESTS(0, 25),
                          {177.0 / 300, 177.0 / 300, 236.0 / 300, 236.0 / 300, 1.0, 0.25}};
     const double fluid[6] = {2.75 / 6, 2.75 / 6, 5.5 / 6, 5.5 / 6, 1.0, 0.25};
     double cr[6], fl[6];
