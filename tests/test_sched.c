@@ -679,7 +679,7 @@ static void case_run(const ShareCase *c, SchedMode mode, double *out)
 static const ShareCase share_cases[] = {
     /* e = (2/7 + 1/21, 4/7 + 2/21, 1) = (1/3, 2/3, 1) on 2 pCPUs (c clipped
      * at 1, its excess to a and b 1:2); on pCPU 0 all three are UNDER up
-     * to 1/3: 1/3 each (issue 14: fluid mode said 1/7, 2/7, 4/7). */
+     * to 1/3: 1/3 each (weighted sharing would say 1/7, 2/7, 4/7). */
     {"1:2:4 pinned to pCPU 0 of 2",
      2,
      3,
