@@ -21,6 +21,15 @@ struct MigXfer {
     bool unframed;     /* the stream crosses the NICs without Ethernet framing */
     SimTime speed_t;   /* when guest_speed last looked */
     double speed_busy; /* the guest's CPU time then, ns */
+
+    /* The guest's lot (migxfer_guest_lot). */
+    Migration *m;      /* known from the first prepare */
+    SimTime lot_t0;    /* the migration's start */
+    double base_rate;  /* the guest's CPU before it, in pCPUs */
+    GArray *lot_busy;  /* SimTime: its CPU time at lot_t0 + k x MIGXFER_LOT_INTERVAL */
+    SimEventId lot_ev; /* the next sample */
+    SimTime live_end;  /* the last live round's end, -1 until one ended */
+    SimTime live_busy; /* its CPU time then */
 };
 
 static Batch *batch_new(MigXfer *x, Migration *m, double pages)
@@ -58,6 +67,7 @@ static void prepare(Migration *m, double pages, double scan_pages, void *data)
 {
     MigXfer *x = data;
     const MigCosts *c = &x->from->cfg.mig;
+    x->m = m;
     Batch *b = batch_new(x, m, pages);
     double cpu = pages * c->send_page_ns + scan_pages * c->scan_ns_per_page;
     work_item_init(&b->item, cpu, c->mem_fraction, x->guest->mem, WORK_T2, source_done, b);
@@ -126,15 +136,90 @@ static SimTime wire_time(Migration *m, double pages, void *data)
 static double guest_speed(Migration *m, SimTime since, void *data)
 {
     MigXfer *x = data;
-    (void)m;
     (void)since;
     SimTime now = sim_now(x->from->sim);
     double busy = (double)sched_dom_busy(x->guest->sd);
+    /* Called at the end of every live round: the last call is the instant
+     * the guest is paused for the stop-and-copy. */
+    x->m = m;
+    x->live_end = now;
+    x->live_busy = sched_dom_busy(x->guest->sd);
     double dt = (double)(now - x->speed_t) * (double)x->guest->vcpus->len;
     double share = dt > 0 ? (busy - x->speed_busy) / dt : 1.0;
     x->speed_t = now;
     x->speed_busy = busy;
     return fmin(1.0, fmax(0.0, share));
+}
+
+/* Over once the stop-and-copy round has begun: from then on the guest is
+ * paused, and soon gone from the source (so it is no longer looked at). */
+static bool live_over(const MigXfer *x)
+{
+    if (!x->m)
+        return false;
+    unsigned n = migration_n_rounds(x->m);
+    return migration_finished(x->m) || (n > 0 && migration_round(x->m, n - 1)->final);
+}
+
+static void lot_sample(Sim *sim, void *data)
+{
+    MigXfer *x = data;
+    x->lot_ev = SIM_EVENT_NONE;
+    if (live_over(x))
+        return;
+    SimTime busy = sched_dom_busy(x->guest->sd);
+    g_array_append_val(x->lot_busy, busy);
+    x->lot_ev = sim_after(sim, MIGXFER_LOT_INTERVAL, lot_sample, x);
+}
+
+static void lot_start(MigXfer *x)
+{
+    Sim *sim = x->from->sim;
+    SimTime now = sim_now(sim);
+    SimTime busy = sched_dom_busy(x->guest->sd);
+    SimTime age = now - sched_dom_created(x->guest->sd);
+    x->lot_t0 = now;
+    x->live_end = -1;
+    /* Its mean rate since it was created here; a guest younger than one
+     * interval has no history: it is taken to want all its vCPUs. */
+    x->base_rate =
+        age >= MIGXFER_LOT_INTERVAL ? (double)busy / (double)age : (double)x->guest->vcpus->len;
+    x->lot_busy = g_array_new(FALSE, FALSE, sizeof(SimTime));
+    g_array_append_val(x->lot_busy, busy);
+    x->lot_ev = sim_after(sim, MIGXFER_LOT_INTERVAL, lot_sample, x);
+}
+
+void migxfer_guest_lot(const MigXfer *x, MigGuestLot *out)
+{
+    SimTime end, end_busy;
+    if (live_over(x)) {
+        end = x->live_end;
+        end_busy = x->live_busy;
+    } else {
+        /* The run ended during the live phase: the guest is still here. */
+        end = sim_now(x->from->sim);
+        end_busy = sched_dom_busy(x->guest->sd);
+    }
+    const SimTime *busy = (const SimTime *)(const void *)x->lot_busy->data;
+    out->live_s = sim_time_to_s(end - x->lot_t0);
+    out->base_cores = x->base_rate;
+    double expect = x->base_rate * (double)(end - x->lot_t0);
+    out->guest_cpu_share = expect > 0.0 ? (double)(end_busy - busy[0]) / expect : 1.0;
+    out->degraded_s = 0.0;
+    for (guint k = 0; k < x->lot_busy->len; k++) {
+        SimTime a = x->lot_t0 + (SimTime)k * MIGXFER_LOT_INTERVAL;
+        SimTime b = a + MIGXFER_LOT_INTERVAL;
+        if (a >= end)
+            break;
+        SimTime b_busy = k + 1 < x->lot_busy->len ? busy[k + 1] : end_busy;
+        if (b >= end) {
+            b = end;
+            b_busy = end_busy;
+        }
+        double got = (double)(b_busy - busy[k]);
+        if (got < MIGXFER_LOT_DEGRADED * x->base_rate * (double)(b - a))
+            out->degraded_s += sim_time_to_s(b - a);
+    }
 }
 
 MigXfer *migxfer_new(Host *from, Host *to, Domain *g)
@@ -153,6 +238,7 @@ MigXfer *migxfer_new(Host *from, Host *to, Domain *g)
     x->live = g_hash_table_new_full(g_direct_hash, g_direct_equal, g_free, NULL);
     x->speed_t = sim_now(from->sim);
     x->speed_busy = (double)sched_dom_busy(g->sd);
+    lot_start(x);
     return x;
 }
 
@@ -171,6 +257,9 @@ void migxfer_free(MigXfer *x)
     if (!x)
         return;
     g_hash_table_destroy(x->live);
+    if (x->lot_ev)
+        sim_cancel(x->from->sim, x->lot_ev);
+    g_array_free(x->lot_busy, TRUE);
     g_free(x);
 }
 

@@ -38,4 +38,28 @@ double migxfer_source_cpu_ns(const MigXfer *x);
 double migxfer_dest_cpu_ns(const MigXfer *x);
 double migxfer_charged_guest_ns(const MigXfer *x);
 
+/* The guest's lot during the live phase of its migration, from the
+ * migration's start to the instant it is paused for the stop-and-copy
+ * round (or to now, if that has not come): docs/MODEL.md, "The guest
+ * during a migration".
+ *   base_cores       its CPU rate before the migration (its own vCPUs' CPU
+ *                    on the source since it was created there, over that
+ *                    time), in pCPUs: what it would get without it;
+ *   guest_cpu_share  the CPU its own vCPUs ran in the live phase over
+ *                    base_cores x live_s (1: unslowed; dom0 work it pays
+ *                    for does not count as its own);
+ *   degraded_s       the time of the live phase, cut into intervals of
+ *                    MIGXFER_LOT_INTERVAL from the start, spent in
+ *                    intervals where it ran less than MIGXFER_LOT_DEGRADED
+ *                    x base_cores (the last, shorter interval pro rata). */
+#define MIGXFER_LOT_INTERVAL (100 * SIM_MS)
+#define MIGXFER_LOT_DEGRADED 0.9
+typedef struct {
+    double live_s;
+    double base_cores;
+    double guest_cpu_share;
+    double degraded_s;
+} MigGuestLot;
+void migxfer_guest_lot(const MigXfer *x, MigGuestLot *out);
+
 #endif

@@ -10,8 +10,11 @@
  *   units), then splits that equally among its active vCPUs: the weight
  *   applies to each active vCPU, so a domain with two busy vCPUs gets twice
  *   the share of a domain of equal weight with one ("Make weight per-unit"
- *   in __csched_unit_acct_start).  Both modes follow this rule, so the
- *   fluid mode's long-run shares are the credit mode's.
+ *   in __csched_unit_acct_start).  Both modes follow this rule.  The
+ *   credit is handed out without regard to affinity, so vCPUs pinned
+ *   together can be entitled to more than their pCPUs hold; they then all
+ *   stay UNDER and share those pCPUs equally, whatever their weights.  The
+ *   fluid mode computes that outcome (sched_fluid.c).
  *
  * Payers (sched_vcpu_set_payer).  A vCPU v with payer P is accounted as a
  * member of P's accounting set instead of its own domain's: it earns its
@@ -152,6 +155,7 @@ SchedDom *sched_dom_new(Sched *s, const char *name, int weight, int cap)
     d->index = (int)s->doms->len;
     d->weight = clamp_weight(weight);
     d->cap = cap > 0 ? cap : 0;
+    d->created = now;
     d->run.since = d->paid.since = now;
     slist_init(&d->active_elem);
     slist_init(&d->active_vcpus);
@@ -183,6 +187,11 @@ void sched_dom_set_cap(SchedDom *d, int cap)
 const char *sched_dom_name(const SchedDom *d)
 {
     return d->name;
+}
+
+SimTime sched_dom_created(const SchedDom *d)
+{
+    return d->created;
 }
 
 SchedDom *sched_vcpu_billing(const SchedVcpu *v)

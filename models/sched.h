@@ -7,11 +7,15 @@
  *   pCPUs' credit among active domains by weight, clipped by cap; a vCPU
  *   woken from blocked with credit left is BOOSTed and preempts; time slice
  *   30 ms; idle pCPUs steal work within hard affinity, soft affinity first.
- * SCHED_MODE_FLUID (rate level): weighted processor sharing.  Each runnable
- *   vCPU gets a rate (a fraction of one pCPU) from a weighted max-min fair
- *   allocation under caps and hard affinity, recomputed only when the
- *   runnable set or a weight/cap/affinity changes.  Long-run shares match the
- *   credit mode's.
+ * SCHED_MODE_FLUID (rate level): credit1's long-run shares.  Each runnable
+ *   vCPU gets a rate (a fraction of one pCPU): its entitlement is the
+ *   weighted max-min share of all pCPUs under caps, blind to affinity (what
+ *   csched_acct hands out), and vCPUs that share pCPUs split them equally up
+ *   to their entitlements (UNDER vCPUs take slices in turn), the rest going
+ *   to those above it; recomputed only when the runnable set or a
+ *   weight/cap/affinity changes.  Long-run shares match the credit mode's
+ *   within 2%, except where csched_acct's list order skews them
+ *   (docs/MODEL.md).
  *
  * The owner of a vCPU (a work queue, a busy loop) is told the vCPU's current
  * execution rate through SchedVcpuOps.set_rate, so the same owner code runs
@@ -69,6 +73,8 @@ SchedDom *sched_dom_new(Sched *s, const char *name, int weight, int cap);
 void sched_dom_set_weight(SchedDom *d, int weight);
 void sched_dom_set_cap(SchedDom *d, int cap);
 const char *sched_dom_name(const SchedDom *d);
+/* The simulated time sched_dom_new created it at. */
+SimTime sched_dom_created(const SchedDom *d);
 
 /* A vCPU of domain d, initially blocked, with hard affinity = all pCPUs and
  * no soft affinity.  ops->set_rate is called with the owner pointer. */

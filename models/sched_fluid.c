@@ -1,17 +1,34 @@
-/* SCHED_MODE_FLUID: weighted max-min fair sharing of the pCPUs.
+/* SCHED_MODE_FLUID: credit1's long-run shares of the pCPUs.
  *
- * Each runnable vCPU v gets a rate r_v (a fraction of one pCPU) from
- * progressive filling: all unfrozen vCPUs grow together, r_v = phi_v x
- * lambda, until a constraint stops some of them; those are frozen and the
- * others keep growing.  The constraints are
- *   r_v <= 1                                  (one vCPU uses one pCPU at most)
+ * Credit1 decides in two places (xen/common/sched/credit.c):
+ * - csched_acct hands every active vCPU its entitlement e_v: the credit of
+ *   all n pCPUs shared by weight, at most a pCPU per vCPU (credit_peak),
+ *   within caps, without looking at affinity (entitle() below: weighted
+ *   progressive filling of n pCPUs with phi_v the weight rule of sched.c, a
+ *   domain's share weight x max(1, own runnable members) split equally among
+ *   its runnable members, own and paid);
+ * - on the pCPUs, a vCPU that has run less than e_v is UNDER and the UNDER
+ *   vCPUs sharing pCPUs take 30 ms slices in turn: equal rates, whatever
+ *   their weights, each up to its e_v; one that reaches e_v goes OVER and
+ *   runs only on what the UNDER ones leave, shared equally by the OVER ones.
+ * So rates come from two passes of progressive filling with equal weights
+ * under hard affinity: the first from 0 with bound e_v, the second from the
+ * first's rates with bound 1 (the pCPUs left idle).  Where affinity does not
+ * bind, the first pass gives e_v itself, the weighted max-min allocation;
+ * where vCPUs pinned together are entitled to more than their pCPUs hold
+ * (three vCPUs of weights 1:2:4 on one pCPU of two: e = 1/3, 2/3, 1), they
+ * split the pCPUs equally (1/3 each), as the credit mode does.  Not
+ * modelled: csched_acct's one-pass, list-ordered redistribution of clipped
+ * credit (docs/MODEL.md; tests/test_sched.c, the list-order exception).
+ *
+ * A pass: all unfrozen vCPUs grow together, r_v = base_v + phi_v x lambda,
+ * until a constraint stops some of them; those are frozen and the others
+ * keep growing.  The constraints are
+ *   r_v <= bound_v                            (e_v or 1)
  *   sum of r over a domain's members <= cap   (cap in pCPUs, when capped)
  *   a fractional assignment of the rates to pCPUs exists that respects hard
  *   affinity and gives no pCPU more than 1    (Hall's condition for every
- *                                              set of pCPUs)
- * and phi_v is the weight rule of the credit mode (sched.c): a domain's share
- * weight x max(1, own runnable members) split equally among its runnable
- * members, own and paid.
+ *                                              set of pCPUs).
  *
  * The affinity constraint is handled exactly, for any masks, with max-flow:
  * vCPUs with the same hard mask form a class, pCPUs that belong to exactly
@@ -331,6 +348,84 @@ static void prepare_weights(Sched *s, SchedVcpu **vs, int nv)
     }
 }
 
+/* credit1's entitlement of every runnable vCPU (f_entitled), in pCPUs:
+ * csched_acct shares the credit of all n pCPUs among the active domains by
+ * weight, each clipped at a full pCPU per active vCPU (credit_peak) and by
+ * its cap, the clipped part going to the others, then equally among a
+ * domain's vCPUs.  That is weighted progressive filling of n pCPUs with
+ * r_v <= 1 and the caps, and no affinity: csched_acct does not look at
+ * where a vCPU may run. */
+static void entitle(Sched *s, SchedVcpu **vs, int nv)
+{
+    for (int i = 0; i < nv; i++)
+        vs[i]->f_frozen = false;
+    double fixed = 0.0;
+    int unfrozen = nv;
+    while (unfrozen > 0) {
+        double phi = 0.0;
+        for (guint i = 0; i < s->doms->len; i++) {
+            SchedDom *d = s->doms->pdata[i];
+            d->f_fixed = d->f_phi = 0.0;
+        }
+        for (int i = 0; i < nv; i++) {
+            SchedDom *b = sched_vcpu_billing(vs[i]);
+            if (vs[i]->f_frozen) {
+                b->f_fixed += vs[i]->f_entitled;
+            } else {
+                b->f_phi += vs[i]->f_phi;
+                phi += vs[i]->f_phi;
+            }
+        }
+        double lambda = ((double)s->n - fixed) / phi;
+        for (int i = 0; i < nv; i++)
+            if (!vs[i]->f_frozen && 1.0 / vs[i]->f_phi < lambda)
+                lambda = 1.0 / vs[i]->f_phi;
+        for (guint i = 0; i < s->doms->len; i++) {
+            SchedDom *d = s->doms->pdata[i];
+            if (d->cap > 0 && d->f_phi > 0.0 && (d->cap / 100.0 - d->f_fixed) / d->f_phi < lambda)
+                lambda = (d->cap / 100.0 - d->f_fixed) / d->f_phi;
+        }
+        if (lambda < 0.0)
+            lambda = 0.0;
+        bool full = fixed + lambda * phi >= (double)s->n - TIGHT;
+        int frozen_now = 0;
+        for (int i = 0; i < nv; i++) {
+            SchedVcpu *v = vs[i];
+            if (v->f_frozen)
+                continue;
+            SchedDom *b = sched_vcpu_billing(v);
+            v->f_entitled = v->f_phi * lambda;
+            bool stop = full || v->f_entitled >= 1.0 - TIGHT ||
+                        (b->cap > 0 && b->f_fixed + lambda * b->f_phi >= b->cap / 100.0 - TIGHT);
+            /* Rounding alone could leave a round without a freeze: the
+             * last unfrozen vCPU then stops it. */
+            if (stop || (frozen_now == 0 && i == nv - 1)) {
+                if (v->f_entitled > 1.0)
+                    v->f_entitled = 1.0;
+                v->f_frozen = true;
+                fixed += v->f_entitled;
+                frozen_now++;
+            }
+        }
+        unfrozen -= frozen_now;
+    }
+}
+
+/* The two passes of the filling (see recompute): `first` starts every
+ * vCPU from 0 with its entitlement as bound, the second starts from the
+ * first's rates with a whole pCPU as bound.  Weights are equal. */
+static void set_pass(SchedVcpu **vs, int nv, bool first)
+{
+    for (int i = 0; i < nv; i++) {
+        SchedVcpu *v = vs[i];
+        v->f_phi = 1.0;
+        v->f_frozen = false;
+        v->f_base = first ? 0.0 : v->f_rate;
+        v->f_bound = first ? fmin(1.0, v->f_entitled) : 1.0;
+        v->f_rate = v->f_base;
+    }
+}
+
 /* Classes of equal hard masks; returns their number.  f->order holds the
  * vCPUs sorted by class, then index. */
 static int build_classes(Sched *s, Fluid *f, SchedVcpu **vs, int nv)
@@ -476,6 +571,8 @@ static void round_sums(Sched *s, Fluid *f, int nv, int k)
             f->cls_fixed[v->f_cls] += v->f_rate;
             b->f_fixed += v->f_rate;
         } else {
+            f->cls_fixed[v->f_cls] += v->f_base;
+            b->f_fixed += v->f_base;
             f->cls_phi[v->f_cls] += v->f_phi;
             b->f_phi += v->f_phi;
         }
@@ -503,8 +600,8 @@ static void fill(Sched *s, Fluid *f, int nv, int k, int ng)
         double lambda = INFINITY;
         for (int i = 0; i < nv; i++) {
             SchedVcpu *v = f->order[i];
-            if (!v->f_frozen && 1.0 / v->f_phi < lambda)
-                lambda = 1.0 / v->f_phi;
+            if (!v->f_frozen && (v->f_bound - v->f_base) / v->f_phi < lambda)
+                lambda = (v->f_bound - v->f_base) / v->f_phi;
         }
         for (guint i = 0; i < s->doms->len; i++) {
             SchedDom *d = s->doms->pdata[i];
@@ -562,14 +659,14 @@ static void fill(Sched *s, Fluid *f, int nv, int k, int ng)
             SchedVcpu *v = f->order[i];
             if (v->f_frozen)
                 continue;
-            v->f_rate = v->f_phi * lambda;
+            v->f_rate = v->f_base + v->f_phi * lambda;
             SchedDom *b = sched_vcpu_billing(v);
-            bool stop = v->f_rate >= 1.0 - TIGHT || !f->mark[1 + v->f_cls];
+            bool stop = v->f_rate >= v->f_bound - TIGHT || !f->mark[1 + v->f_cls];
             if (!stop && b->cap > 0)
                 stop = b->f_fixed + lambda * b->f_phi >= (double)b->cap / 100.0 - TIGHT;
             if (stop) {
-                if (v->f_rate > 1.0)
-                    v->f_rate = 1.0;
+                if (v->f_rate > v->f_bound)
+                    v->f_rate = v->f_bound;
                 v->f_frozen = true;
                 frozen_now++;
             }
@@ -712,6 +809,10 @@ static void recompute(Sched *s)
     int k = build_classes(s, f, vs, nv);
     int ng = build_groups(s, f, k);
     build_network(s, f, k, ng);
+    entitle(s, f->order, nv);
+    set_pass(f->order, nv, true);
+    fill(s, f, nv, k, ng);
+    set_pass(f->order, nv, false);
     fill(s, f, nv, k, ng);
     place(s, f, nv, k, ng);
 

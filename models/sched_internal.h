@@ -136,8 +136,9 @@ struct SchedDom {
     int index;
     int weight;
     int cap;
-    SchedAcc run;  /* CPU run by its own vCPUs */
-    SchedAcc paid; /* CPU debited to it: its unpaid vCPUs and vCPUs it pays for */
+    SimTime created; /* when sched_dom_new made it */
+    SchedAcc run;    /* CPU run by its own vCPUs */
+    SchedAcc paid;   /* CPU debited to it: its unpaid vCPUs and vCPUs it pays for */
 
     /* Credit mode: the members of its accounting set that are active, as
      * Xen's csched_dom (active_unit list and active_sdom_elem). */
@@ -191,13 +192,16 @@ struct SchedVcpu {
     SchedList active_elem;
 
     /* Fluid mode. */
-    int mask_id;   /* interned hard mask */
-    int run_idx;   /* position in Sched.runnable, or -1 */
-    int f_cls;     /* class (distinct mask) during a recompute */
-    bool f_frozen; /* rate fixed during progressive filling */
-    double f_phi;  /* weight in the filling */
-    double f_rate; /* rate being computed */
-    int f_piece0;  /* its pieces in Sched.pieces after a recompute; -1: f_solo */
+    int mask_id;       /* interned hard mask */
+    int run_idx;       /* position in Sched.runnable, or -1 */
+    int f_cls;         /* class (distinct mask) during a recompute */
+    bool f_frozen;     /* rate fixed during progressive filling */
+    double f_phi;      /* weight in the filling */
+    double f_rate;     /* rate being computed */
+    double f_base;     /* rate it starts the filling from */
+    double f_bound;    /* rate it stops at */
+    double f_entitled; /* credit1's entitlement, in pCPUs (sched_fluid.c) */
+    int f_piece0;      /* its pieces in Sched.pieces after a recompute; -1: f_solo */
     int f_npieces;
     SchedPiece f_solo; /* its one piece when it woke onto an idle pCPU without a recompute */
 };

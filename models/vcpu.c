@@ -156,13 +156,23 @@ static void complete(Sim *sim, void *data)
     reselect(v);
     if (v->cur) {
         reschedule(v);
-    } else {
+        /* Last: the callback may submit more work to this vCPU or free w. */
+        if (w->done)
+            w->done(w, w->data);
+        return;
+    }
+    /* The queue is empty, but the callback may hand the vCPU its next item
+     * at this very instant (the save process maps its next batch as soon as
+     * one is copied): a vCPU with work does not block, so it blocks only if
+     * the callback left it idle.  Blocking and waking at the same instant
+     * would make it a fresh wakee each time, BOOSTed in credit mode
+     * (csched_unit_wake), which a process that never waits is not. */
+    if (w->done)
+        w->done(w, w->data);
+    if (!v->cur) {
         sched_vcpu_set_payer(v->sv, NULL);
         sched_vcpu_sleep(v->sv);
     }
-    /* Last: the callback may submit more work to this vCPU or free w. */
-    if (w->done)
-        w->done(w, w->data);
 }
 
 static void on_set_rate(void *owner, double rate, int pcpu)

@@ -1113,6 +1113,17 @@ static void guest_totals(World *w)
     sim_metric_set(w->sim, "guests.cpu.charged_dom0_s", charged);
 }
 
+/* How the migrated guest fared while it was being copied (models/migxfer.h). */
+static void guest_lot_metrics(Sim *sim, const MigOrder *o, const char *p)
+{
+    MigGuestLot lot;
+    migxfer_guest_lot(o->xfer, &lot);
+    sim_metric_setf(sim, lot.guest_cpu_share, "%s.guest_cpu_share", p);
+    sim_metric_setf(sim, lot.degraded_s, "%s.degraded_s", p);
+    sim_metric_setf(sim, lot.live_s, "%s.live_s", p);
+    sim_metric_setf(sim, lot.base_cores, "%s.guest_base_cores", p);
+}
+
 /* guests.billing_error: sum over guests of |paid - caused| over the sum of
  * caused (docs/MODEL.md, "Billing error"), each guest's figures summed over
  * every host it lived on, so that a migrated guest is one guest. */
@@ -1226,6 +1237,7 @@ void world_finish(World *w)
         sim_metric_setf(sim, migxfer_source_cpu_ns(o->xfer) / 1e9, "%s.dom0_cpu_source_s", p);
         sim_metric_setf(sim, migxfer_dest_cpu_ns(o->xfer) / 1e9, "%s.dom0_cpu_dest_s", p);
         sim_metric_setf(sim, migxfer_charged_guest_ns(o->xfer) / 1e9, "%s.charged_guest_s", p);
+        guest_lot_metrics(sim, o, p);
     }
 }
 
