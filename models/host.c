@@ -565,6 +565,7 @@ static void mgmt_reported(WorkItem *w, void *data)
     SimTime delay = sim_now(h->sim) - w->submitted;
     if (delay > h->mgmt_max_delay)
         h->mgmt_max_delay = delay;
+    h->mgmt_delay_sum_s += sim_time_to_s(delay);
     h->mgmt_reports++;
     arm_deadline(h);
 }
@@ -846,6 +847,11 @@ void host_finish(Host *h)
         sim_metric_setf(sim, (double)h->mgmt_reports, "%s.heartbeat.reports", n);
         sim_metric_setf(sim, (double)h->mgmt_missed, "%s.heartbeat.missed", n);
         sim_metric_setf(sim, sim_time_to_s(h->mgmt_max_delay), "%s.heartbeat.max_delay_s", n);
+        /* A report's time from being due to done (docs/MODEL.md, "the
+         * management agent": c / (1 - rho) behind back-end work of load rho). */
+        if (h->mgmt_reports > 0)
+            sim_metric_setf(sim, h->mgmt_delay_sum_s / (double)h->mgmt_reports,
+                            "%s.heartbeat.mean_delay_s", n);
         sim_metric_setf(sim, h->declared_failed_at >= 0 ? 1.0 : 0.0, "%s.declared_failed", n);
         if (h->declared_failed_at >= 0)
             sim_metric_setf(sim, sim_time_to_s(h->declared_failed_at), "%s.declared_failed_at_s",

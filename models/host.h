@@ -92,6 +92,7 @@ typedef struct Host {
     bool mgmt_running;
     uint64_t mgmt_reports, mgmt_missed;
     SimTime mgmt_max_delay;
+    double mgmt_delay_sum_s; /* over completed reports, for the mean */
     SimEventId mgmt_deadline;
     SimTime declared_failed_at; /* -1: never */
 

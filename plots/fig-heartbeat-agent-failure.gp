@@ -32,10 +32,18 @@ do for [t in "pngcairo svg"] {
     set title "against dom0's main-container load"
     set xlabel "dom0 main-container CPU load (% of its vCPUs)"
     set xrange [-2:105]
+    # References: the thesis's 75%, and the least load at which any agent
+    # whose report fits in its period P = 10 s can go D = 300 s without one,
+    # 1 - P/(D - P) (docs/MODEL.md, the management agent).
+    set arrow 1 from 75, graph 0 to 75, graph 1 nohead dt 2 lc rgb "gray40"
+    set label 1 "thesis: 75%" at 74, graph 0.55 right textcolor rgb "gray40"
+    set arrow 2 from 100.0*(1 - 10.0/290), graph 0 to 100.0*(1 - 10.0/290), graph 1 nohead dt 3 lc rgb "gray40"
+    set label 2 "1 - P/(D-P)" at 100.0*(1 - 10.0/290) - 1, graph 0.45 right textcolor rgb "gray40"
     plot for [p in policies] joined(p) \
          using ($2*100):5:($3*100):($4*100):(clip01($6)):(clip01($7)) with xyerrorbars pt ppt(p) ps 1.2 lc rgb pcol(p) title ptitle(p), \
          for [p in policies] joined(p) \
          using ($2*100):5 with lines lw 2 lc rgb pcol(p) dt pdt(p) notitle
+    unset arrow 1; unset arrow 2; unset label 1; unset label 2
     set title "against the number of loading guests (each 1/8 of a dom0 vCPU)"
     set xlabel "loading guests (500 back-end requests/s of 250 us each)"
     set xrange [-0.5:*]

@@ -8,12 +8,16 @@
 . "$(dirname "$0")/shape_lib.bash"
 SC=$SRC/scenarios/fig-heartbeat-agent-failure.json
 : >"$WORK/native" >"$WORK/closer"
+# The figure's 900 s horizon; 420 s (still past the 300 s timeout, which is
+# all these claims need) in a sanitizer or valgrind build.
+short=()
+[ -n "${DOM0SIM_SANITIZED:-}${DOM0SIM_MEMCHECK:-}" ] && short=(--set duration_s=420)
 for n in 0 8 12 14 20; do
-  s=$(run_point "n$n" native "$SC" --seed 1 --set "vms[0].count=$n")
+  s=$(run_point "n$n" native "$SC" --seed 1 "${short[@]}" --set "vms[0].count=$n")
   echo "$n $(metric "$s" dom0.main.cpu_load) $(metric "$s" h0.declared_failed)" >>"$WORK/native"
 done
 for n in 14 20; do
-  s=$(run_point "c$n" closer "$SC" --seed 1 --set "vms[0].count=$n")
+  s=$(run_point "c$n" closer "$SC" --seed 1 "${short[@]}" --set "vms[0].count=$n")
   echo "$n $(metric "$s" dom0.main.cpu_load) $(metric "$s" h0.declared_failed)" >>"$WORK/closer"
 done
 sed 's/^/native count,dom0 load,failed: /' "$WORK/native"
