@@ -7,7 +7,8 @@
 #                        run_id,policy,seed,<one column per swept key>,metric,value
 #   OUTDIR/summary.csv   one row per group of runs differing only in their
 #                        seed, x metric:
-#                        policy,<swept keys>,metric,n,mean,sd,ci95_low,ci95_high
+#                        policy,<swept keys>,metric,n,mean,sd,ci95_low,ci95_high,
+#                        deterministic
 #
 # policy and seed are those summary.json reports (the scenario's own when
 # the spec names none); swept columns hold the spec's values, verbatim.
@@ -16,7 +17,11 @@
 # of n.  sd is the sample standard deviation; the 95% confidence interval
 # is mean -/+ t(0.975, n-1) sd / sqrt(n), Student's t exact to 9 digits for
 # n-1 <= 30 and a Cornish-Fisher expansion beyond (error < 1e-4); with n < 2
-# sd and the interval are NA.  Fields are quoted as RFC 4180 says (a JSON
+# sd and the interval are NA.  deterministic is "yes" when n >= 2 and every
+# run printed the same value (the model drew no random number that reached
+# this metric): then mean is that value, sd 0 and both ends of the interval
+# equal the mean exactly, and figures draw the point without an error bar;
+# "no" otherwise, NA with n < 2.  Fields are quoted as RFC 4180 says (a JSON
 # value's commas and quotes).  Both files are written under temporary
 # names and renamed.
 #
@@ -162,7 +167,7 @@ BEGIN {
   head = "run_id,policy,seed"; shead = "policy"
   for (k = 1; k <= nk; k++) { head = head "," csv(key[k]); shead = shead "," csv(key[k]) }
   print head ",metric,value" > results
-  print shead ",metric,n,mean,sd,ci95_low,ci95_high" > summary
+  print shead ",metric,n,mean,sd,ci95_low,ci95_high,deterministic" > summary
   ng = 0
   while ((getline file < listfile) > 0) {
     n = split(file, parts, "/"); id = parts[n - 1]
@@ -205,7 +210,12 @@ BEGIN {
       g = cols SUBSEP mname[j]
       if (!(g in gidx)) { gidx[g] = ++ng; gcols[ng] = cols; gmet[ng] = mname[j]; gn[ng] = 0; gall[ng] = 0 }
       x = gidx[g]; gall[x]++
-      if (mval[j] != "NA") { gval[x, ++gn[x]] = mval[j] + 0 }
+      if (mval[j] != "NA") {
+        gval[x, ++gn[x]] = mval[j] + 0
+        # The same text in every run: the same double (summary.json prints
+        # 17 significant digits).
+        if (gn[x] == 1) { gtext[x] = mval[j]; gsame[x] = 1 } else if (mval[j] != gtext[x]) gsame[x] = 0
+      }
     }
   }
   close(listfile)
@@ -215,8 +225,12 @@ BEGIN {
       bad = 1; exit 1
     }
   for (x = 1; x <= ng; x++) {
-    n = gn[x]; mean = "NA"; sd = "NA"; lo = "NA"; hi = "NA"
-    if (n > 0) {
+    n = gn[x]; mean = "NA"; sd = "NA"; lo = "NA"; hi = "NA"; det = "NA"
+    if (n > 1 && gsame[x]) {
+      # Summing n equal values would leave rounding residue in sd.
+      det = "yes"; mean = fmt(gval[x, 1]); sd = 0; lo = mean; hi = mean
+    } else if (n > 0) {
+      if (n > 1) det = "no"
       s = 0; for (j = 1; j <= n; j++) s += gval[x, j]
       m = s / n; mean = fmt(m)
       if (n > 1) {
@@ -226,7 +240,7 @@ BEGIN {
         lo = fmt(m - h); hi = fmt(m + h)
       }
     }
-    print gcols[x] "," csv(gmet[x]) "," n "," mean "," sd "," lo "," hi > summary
+    print gcols[x] "," csv(gmet[x]) "," n "," mean "," sd "," lo "," hi "," det > summary
   }
 }
 END { if (bad) exit 1 }' </dev/null || exit 1
