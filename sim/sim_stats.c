@@ -161,20 +161,20 @@ void sim_bm_result(const SimBatchMeans *b, SimBatchResult *out)
         out->mser5_s = d > 0 ? sim_time_to_s(b->start[d]) : from_s;
     if (b->warmup >= 0)
         d = 0;
+    /* The mean: every observation from the truncation on, the batch being
+     * filled included. */
     unsigned r = b->nb - d;
-    if (r < SIM_BM_BATCHES) {
-        /* Too few batches for an interval: the mean of what is kept. */
-        double s = b->cur_sum;
-        for (unsigned i = d; i < b->nb; i++)
-            s += b->sum[i];
-        uint64_t used = (uint64_t)r * b->m + b->cur_n;
-        if (used > 0) {
-            out->mean = s / (double)used;
-            out->used = used;
-            out->deleted_s = d > 0 ? sim_time_to_s(b->start[d]) : from_s;
-        }
+    double total = b->cur_sum;
+    for (unsigned i = d; i < b->nb; i++)
+        total += b->sum[i];
+    uint64_t used = (uint64_t)r * b->m + b->cur_n;
+    if (used == 0)
         return;
-    }
+    out->mean = total / (double)used;
+    out->used = used;
+    out->deleted_s = d > 0 ? sim_time_to_s(b->start[d]) : from_s;
+    if (r < SIM_BM_BATCHES)
+        return; /* too few batches for an interval */
     unsigned nbat = SIM_BM_BATCHES;
     for (unsigned c = SIM_BM_BATCHES + 1; c <= SIM_BM_MAX_BATCHES; c++)
         if (r % c < r % nbat)
@@ -196,10 +196,7 @@ void sim_bm_result(const SimBatchMeans *b, SimBatchResult *out)
         if (j > 0)
             c1 += (means[j] - grand) * (means[j - 1] - grand);
     }
-    out->mean = grand;
     out->batches = nbat;
-    out->used = (uint64_t)k * nbat * b->m;
-    out->deleted_s = first > 0 ? sim_time_to_s(b->start[first]) : from_s;
     out->ci95 = sim_t975(nbat - 1) * sqrt(ss / (nbat - 1) / nbat);
     out->lag1 = ss > 0.0 ? c1 / ss : 0.0;
 }

@@ -63,15 +63,17 @@ double sim_tally_ci95(const SimTally *t);
  * is deleted.  With m = 5 this is White's MSER-5; a longer run truncates
  * in steps of its larger m (SIM_BM_STORED / 2 steps or more over the run).
  *
- * Confidence interval.  The R batches left are grouped, from the end,
- * into b non-overlapping batches of floor(R / b) stored batches each, b in
- * SIM_BM_BATCHES..SIM_BM_MAX_BATCHES the one that leaves the fewest (R mod
- * b) stored batches over, the longest on a tie; those first R mod b are
- * deleted too.  The mean is the grand mean of these batches and the half-width
- * t(0.975, b - 1) s_b / sqrt(b), s_b the sample deviation of the b batch
- * means (Law and Kelton, Simulation Modeling and Analysis, 3rd ed., 9.5.3,
- * non-overlapping batch means with a fixed number of batches; Schmeiser
- * 1982: 10 to 30 batches).  The lag-1 autocorrelation of the b batch means
+ * Mean and confidence interval.  The mean is that of every observation
+ * left (the batch being filled included).  For its interval the R stored
+ * batches left are grouped, from the end, into b non-overlapping batches of
+ * floor(R / b) stored batches each, b in SIM_BM_BATCHES..SIM_BM_MAX_BATCHES
+ * the one that leaves the fewest (R mod b) over, the longest on a tie; the
+ * half-width is t(0.975, b - 1) s_b / sqrt(b), s_b the sample deviation of
+ * the b batch means (Law and Kelton, Simulation Modeling and Analysis, 3rd
+ * ed., 9.5.3, non-overlapping batch means with a fixed number of batches;
+ * Schmeiser 1982: 10 to 30 batches).  The up to b - 1 stored batches and
+ * the partial one outside the b batches make the mean's true interval
+ * slightly narrower than this one.  The lag-1 autocorrelation of the b batch means
  * is reported: well above 0 says the batches are too short for the
  * interval to hold (Law and Carson 1979). */
 #define SIM_BM_MIN_BATCH 5
@@ -93,13 +95,13 @@ typedef struct {
 } SimBatchMeans;
 
 typedef struct {
-    double mean;      /* grand mean of the b batches; NaN without observations */
+    double mean;      /* of the observations kept; NaN without any */
     double ci95;      /* half-width; NaN with fewer than b batches */
     double lag1;      /* lag-1 autocorrelation of the b batch means; NaN likewise */
     unsigned batches; /* b, or 0 when there were fewer than SIM_BM_BATCHES */
-    uint64_t used;    /* observations in the b batches */
+    uint64_t used;    /* observations kept (after every deletion) */
     double mser5_s;   /* time of the first observation MSER-5 keeps (s) */
-    double deleted_s; /* time of the first observation used (s): the warm-up deleted */
+    double deleted_s; /* where the data kept starts (s): the user's warm-up, else MSER-5's */
 } SimBatchResult;
 
 /* warmup < 0: MSER-5 chooses the truncation. */

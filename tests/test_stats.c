@@ -47,6 +47,15 @@ START_TEST(batch_means_by_hand)
     }
     ck_assert_double_eq_tol(r.lag1, num / den, 1e-12);
     ck_assert_double_eq(r.deleted_s, 0.0);
+    /* Three more, a batch not yet full: in the mean (1..103: 52), not in
+     * the interval. */
+    for (int i = 101; i <= 103; i++)
+        sim_bm_add(&b, i * SIM_S, i);
+    double ci = r.ci95;
+    sim_bm_result(&b, &r);
+    ck_assert_uint_eq(r.used, 103);
+    ck_assert_double_eq_tol(r.mean, 52.0, 1e-12);
+    ck_assert_double_eq_tol(r.ci95, ci, 1e-12);
 }
 END_TEST
 
