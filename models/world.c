@@ -172,6 +172,8 @@ static gboolean disk_config(SimJsonDoc *doc, const cJSON *jd, int i, DiskParams 
         p->parallelism = (int)x;
     if (jget_num_opt(jd, "queue_depth", &x))
         p->queue_depth = (int)x;
+    if (jget_num_opt(jd, "rotation_ms", &x))
+        p->rotation_s = x / 1e3;
     GError *derr = NULL;
     if (!disk_params_validate(p, &derr)) {
         g_autofree char *path = g_strdup_printf("hosts[%d].disk", i);
