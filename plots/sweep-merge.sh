@@ -70,8 +70,9 @@ fi
 SWEEP_OUT_DIR=$OUT awk '{ print ENVIRON["SWEEP_OUT_DIR"] "/runs/" $0 "/summary.json" }' "$LIST" >"$LIST.files"
 trap 'rm -f "$LIST" "$LIST.files" "$TMPR" "$TMPS"' EXIT
 
+TQUANTILE=$(cat "$(dirname "$0")/tquantile.awk")
 awk -v results="$TMPR" -v summary="$TMPS" -v metricsfile="$OUT/metrics.txt" \
-    -v gridfile="$OUT/grid.tsv" -v listfile="$LIST.files" '
+    -v gridfile="$OUT/grid.tsv" -v listfile="$LIST.files" "$TQUANTILE"'
 function csv(s) {
   if (s ~ /[",\r\n]/ || s ~ /^[ \t]/ || s ~ /[ \t]$/) { gsub(/"/, "\"\"", s); return "\"" s "\"" }
   return s
@@ -139,20 +140,8 @@ function num(v) {
   if (v == "null" || v ~ /^-?(nan|inf|NaN|Infinity)$/ || v == "true" || v == "false") return "NA"
   return v
 }
-# t(0.975, df)
-function tq(df,    z, z3, z5, z7) {
-  if (df <= 30) return TQ[df]
-  z = 1.959963984540054; z3 = z * z * z; z5 = z3 * z * z; z7 = z5 * z * z
-  return z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df * df) \
-           + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df * df * df)
-}
 function fmt(x) { return sprintf("%.12g", x) }
 BEGIN {
-  split("12.706204736 4.302652730 3.182446305 2.776445105 2.570581836 2.446911851 " \
-        "2.364624252 2.306004135 2.262157163 2.228138852 2.200985160 2.178812830 " \
-        "2.160368656 2.144786688 2.131449546 2.119905299 2.109815578 2.100922040 " \
-        "2.093024054 2.085963447 2.079613845 2.073873068 2.068657610 2.063898562 " \
-        "2.059538553 2.055529439 2.051830516 2.048407142 2.045229642 2.042272456", TQ, " ")
   FS = "\t"
   nmet = 0
   while ((getline line < metricsfile) > 0) {

@@ -234,6 +234,10 @@ expect_in "$D/summary.csv" "native,x.det,3,262562611.2,0,262562611.2,262562611.2
 expect_in "$D/summary.csv" "native,x.var,3,2,1,-0.484137" "varying runs: Student-t interval"
 expect_in "$D/summary.csv" ",4.48413771189,no" "varying runs: not deterministic"
 expect_in "$G/summary.csv" "native,vm2.io.throughput_rps,0,NA,NA,NA,NA,NA" "n=0: deterministic NA"
+# The shared quantile (plots/tquantile.awk, also multiobjective.sh's, which
+# used 1.96 past 30 df): t(0.975, 31) = 2.039513, t(0.975, 100) = 1.983972.
+awk "$(cat "$SRC/plots/tquantile.awk")"' BEGIN { d1 = tq(31) - 2.039513; d2 = tq(100) - 1.983972
+  exit !(d1 < 1e-4 && d1 > -1e-4 && d2 < 1e-4 && d2 > -1e-4 && tq(2) == 4.302652730) }' && ok || bad "tq: t(0.975, df) off"
 # The figures' titles say which (plots/policies.gp, ci_note).
 if command -v gnuplot >/dev/null; then
   note() { gnuplot -e "load '$SRC/plots/policies.gp'; print ci_note('$1')" 2>&1; }
