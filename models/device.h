@@ -41,7 +41,8 @@
  * burst (P ops started together on an idle device) the ops finish their
  * latencies together, share the data path, finish together and are replaced
  * together, so the data path idles during every L and the device gets less.
- * The model has no randomness, so phases do not spread by themselves: a
+ * Flash has no randomness here (the hdd's rotational wait below has P = 1,
+ * where staggered and burst agree), so phases do not spread by themselves: a
  * burst closed loop stays synchronized for good, an evenly staggered one
  * (starts (L + B / W) / P apart) stays staggered, and starts closer together
  * than B / W make transfers overlap and land between the two figures.  The
@@ -91,16 +92,17 @@
  *          gives 174,998.5 IOPS (burst: 132,718).  Sequential latency 18.537 /
  *          17.952 us.  Queue depth 128, the deepest point of AnandTech's test
  *          sweep.
+ *
  * ROTATIONAL LATENCY.  A random op on a disk that spins (rotation_s > 0,
  * the time of one revolution) waits for its sector to come under the head:
  * with no relation between where the previous op ended and where this one
  * starts, that wait is uniform on [0, rotation_s) (Ruemmler and Wilkes, "An
- * introduction to disk drive modeling", IEEE Computer 27(3), 1994, sec.
- * "Rotational latency"), of mean rotation_s / 2, the half turn the random
- * latencies above already hold.  So with a stream each random op's latency
- * is L - rotation_s / 2 + U(0, rotation_s): the mean (and every calibrated
- * figure) is unchanged and the coefficient of variation of the hdd preset's
- * random 4 KiB access is (8.333 ms / sqrt 12) / 12.37 ms = 0.195.  The seek
+ * introduction to disk drive modeling", IEEE Computer 27(3), 1994), of
+ * mean rotation_s / 2, the half turn the random latencies above already
+ * hold.  So with a stream each random op's latency is L - rotation_s / 2 +
+ * U(0, rotation_s): the mean (and every calibrated figure) is unchanged and
+ * the coefficient of variation of the hdd preset's random 4 KiB access
+ * (with its transfer) is (8.333 ms / sqrt 12) / 12.398 ms = 0.194.  The seek
  * is kept at its average (the 8.2 ms datasheet figure: the distribution of
  * seek distances and the seek curve are not modelled), so this CoV is a
  * lower bound.  Sequential ops continue on the same track: no rotational
