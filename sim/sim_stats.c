@@ -147,6 +147,37 @@ unsigned sim_mser_truncation(const double *y, unsigned n)
     return best_d;
 }
 
+/* The batch-means interval of the stored batches from d on (at least
+ * SIM_BM_BATCHES of them): ci95, lag1 and batches of *out. */
+static void batch_interval(const SimBatchMeans *b, unsigned d, SimBatchResult *out)
+{
+    unsigned r = b->nb - d;
+    unsigned nbat = SIM_BM_BATCHES;
+    for (unsigned c = SIM_BM_BATCHES + 1; c <= SIM_BM_MAX_BATCHES; c++)
+        if (r % c < r % nbat)
+            nbat = c;
+    unsigned k = r / nbat;
+    unsigned first = b->nb - k * nbat;
+    double means[SIM_BM_MAX_BATCHES], grand = 0.0;
+    for (unsigned j = 0; j < nbat; j++) {
+        double s = 0.0;
+        for (unsigned i = 0; i < k; i++)
+            s += b->sum[first + j * k + i];
+        means[j] = s / ((double)k * (double)b->m);
+        grand += means[j];
+    }
+    grand /= nbat;
+    double ss = 0.0, c1 = 0.0;
+    for (unsigned j = 0; j < nbat; j++) {
+        ss += (means[j] - grand) * (means[j] - grand);
+        if (j > 0)
+            c1 += (means[j] - grand) * (means[j - 1] - grand);
+    }
+    out->batches = nbat;
+    out->ci95 = sim_t975(nbat - 1) * sqrt(ss / (nbat - 1) / nbat);
+    out->lag1 = ss > 0.0 ? c1 / ss : 0.0;
+}
+
 void sim_bm_result(const SimBatchMeans *b, SimBatchResult *out)
 {
     *out =
@@ -175,28 +206,5 @@ void sim_bm_result(const SimBatchMeans *b, SimBatchResult *out)
     out->deleted_s = d > 0 ? sim_time_to_s(b->start[d]) : from_s;
     if (r < SIM_BM_BATCHES)
         return; /* too few batches for an interval */
-    unsigned nbat = SIM_BM_BATCHES;
-    for (unsigned c = SIM_BM_BATCHES + 1; c <= SIM_BM_MAX_BATCHES; c++)
-        if (r % c < r % nbat)
-            nbat = c;
-    unsigned k = r / nbat;
-    unsigned first = b->nb - k * nbat;
-    double means[SIM_BM_MAX_BATCHES], grand = 0.0;
-    for (unsigned j = 0; j < nbat; j++) {
-        double s = 0.0;
-        for (unsigned i = 0; i < k; i++)
-            s += b->sum[first + j * k + i];
-        means[j] = s / ((double)k * (double)b->m);
-        grand += means[j];
-    }
-    grand /= nbat;
-    double ss = 0.0, c1 = 0.0;
-    for (unsigned j = 0; j < nbat; j++) {
-        ss += (means[j] - grand) * (means[j] - grand);
-        if (j > 0)
-            c1 += (means[j] - grand) * (means[j - 1] - grand);
-    }
-    out->batches = nbat;
-    out->ci95 = sim_t975(nbat - 1) * sqrt(ss / (nbat - 1) / nbat);
-    out->lag1 = ss > 0.0 ? c1 / ss : 0.0;
+    batch_interval(b, d, out);
 }
