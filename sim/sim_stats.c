@@ -70,17 +70,17 @@ double sim_tally_var(const SimTally *t)
     return t->n < 2 ? 0.0 : t->m2 / (double)(t->n - 1);
 }
 
+double sim_t975(double df)
+{
+    return gsl_cdf_tdist_Pinv(0.975, df);
+}
+
 double sim_tally_ci95(const SimTally *t)
 {
     if (t->n < 2)
         return 0.0;
-    double q = gsl_cdf_tdist_Pinv(0.975, (double)(t->n - 1));
+    double q = sim_t975((double)(t->n - 1));
     return q * sqrt(sim_tally_var(t) / (double)t->n);
-}
-
-double sim_t975(double df)
-{
-    return gsl_cdf_tdist_Pinv(0.975, df);
 }
 
 void sim_bm_init(SimBatchMeans *b, SimTime warmup)

@@ -73,9 +73,9 @@ double sim_tally_ci95(const SimTally *t);
  * ed., 9.5.3, non-overlapping batch means with a fixed number of batches;
  * Schmeiser 1982: 10 to 30 batches).  The up to b - 1 stored batches and
  * the partial one outside the b batches make the mean's true interval
- * slightly narrower than this one.  The lag-1 autocorrelation of the b batch means
- * is reported: well above 0 says the batches are too short for the
- * interval to hold (Law and Carson 1979). */
+ * slightly narrower than this one.  The lag-1 autocorrelation of the b
+ * batch means is reported: well above 0 says the batches are too short
+ * for the interval to hold (Law and Carson 1979). */
 #define SIM_BM_MIN_BATCH 5
 #define SIM_BM_STORED 512
 #define SIM_BM_BATCHES 20     /* fewest batches of an interval */
