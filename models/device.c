@@ -27,6 +27,7 @@ struct Disk {
     DiskParams p;
     /* Latencies in whole ns, indexed [is_write][sequential]. */
     SimTime latency[2][2];
+    gsl_rng *rng; /* rotational position of random ops; NULL: deterministic */
 
     GQueue host;    /* DiskReq *, FIFO in front of the device */
     GQueue device;  /* DiskReq *, accepted but not yet in service */
@@ -80,8 +81,16 @@ gboolean disk_params_validate(const DiskParams *p, GError **err)
         !check_latency("random_read_latency_s", p->random_read_latency_s, err) ||
         !check_latency("random_write_latency_s", p->random_write_latency_s, err) ||
         !check_latency("seq_read_latency_s", p->seq_read_latency_s, err) ||
-        !check_latency("seq_write_latency_s", p->seq_write_latency_s, err))
+        !check_latency("seq_write_latency_s", p->seq_write_latency_s, err) ||
+        !check_latency("rotation_s", p->rotation_s, err))
         return FALSE;
+    /* The uniform wait must fit inside each random latency, centred on half a turn. */
+    if (p->rotation_s > 2.0 * fmin(p->random_read_latency_s, p->random_write_latency_s)) {
+        g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT,
+                    "rotation_s = %g s: must be at most twice the random latencies (%g, %g s)",
+                    p->rotation_s, p->random_read_latency_s, p->random_write_latency_s);
+        return FALSE;
+    }
     if (p->queue_depth < 1 || p->queue_depth > DISK_MAX_QUEUE_DEPTH) {
         g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT, "queue_depth = %d: must be 1..%d",
                     p->queue_depth, DISK_MAX_QUEUE_DEPTH);
@@ -160,6 +169,7 @@ static const struct {
          .seq_write_latency_s = HDD_TRACK_SEEK_WRITE,
          .parallelism = 1,
          .queue_depth = SATA_NCQ_DEPTH,
+         .rotation_s = 2.0 * HDD_HALF_TURN,
      }},
     {"ssd",
      {
@@ -315,6 +325,22 @@ static void ps_reschedule(Disk *d)
 
 static void latency_fn(Sim *sim, void *data);
 
+void disk_set_rng(Disk *d, gsl_rng *rng)
+{
+    d->rng = rng;
+}
+
+/* An op's access latency: its mean, or for a random op on a spinning disk
+ * with a stream, the seek part plus a uniform rotational wait. */
+static SimTime op_latency(Disk *d, const DiskOp *op)
+{
+    SimTime mean = d->latency[op->is_write][op->sequential];
+    if (!d->rng || op->sequential || d->p.rotation_s <= 0.0)
+        return mean;
+    SimTime turn = sim_time_from_s(d->p.rotation_s);
+    return mean - turn / 2 + (SimTime)(gsl_rng_uniform(d->rng) * (double)turn);
+}
+
 /* Admits ops into the device up to queue_depth and starts them up to
  * parallelism, both in FIFO order. */
 static void kick(Disk *d)
@@ -333,8 +359,7 @@ static void kick(Disk *d)
         g_queue_push_tail(&d->service, r);
         if (d->n_service++ == 0)
             d->busy_since = now;
-        r->latency_ev =
-            sim_after(d->sim, d->latency[r->op.is_write][r->op.sequential], latency_fn, r);
+        r->latency_ev = sim_after(d->sim, op_latency(d, &r->op), latency_fn, r);
     }
     note_levels(d, now);
 }

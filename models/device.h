@@ -1,6 +1,9 @@
 /* Devices behind dom0's back-ends: a block device (Disk) and a full-duplex
- * Ethernet port (Nic), both event-driven on the Sim and deterministic (no
- * randomness inside: the caller says whether an operation is sequential).
+ * Ethernet port (Nic), both event-driven on the Sim.  The caller says
+ * whether an operation is sequential.  The only randomness is a spinning
+ * disk's rotational position (ROTATIONAL LATENCY below), drawn from a
+ * stream the caller gives (disk_set_rng); without one, and for flash and
+ * the NIC, the devices are deterministic.
  *
  * DISK SERVICE MODEL
  *
@@ -38,7 +41,8 @@
  * burst (P ops started together on an idle device) the ops finish their
  * latencies together, share the data path, finish together and are replaced
  * together, so the data path idles during every L and the device gets less.
- * The model has no randomness, so phases do not spread by themselves: a
+ * Flash has no randomness here (the hdd's rotational wait below has P = 1,
+ * where staggered and burst agree), so phases do not spread by themselves: a
  * burst closed loop stays synchronized for good, an evenly staggered one
  * (starts (L + B / W) / P apart) stays staggered, and starts closer together
  * than B / W make transfers overlap and land between the two figures.  The
@@ -88,6 +92,23 @@
  *          gives 174,998.5 IOPS (burst: 132,718).  Sequential latency 18.537 /
  *          17.952 us.  Queue depth 128, the deepest point of AnandTech's test
  *          sweep.
+ *
+ * ROTATIONAL LATENCY.  A random op on a disk that spins (rotation_s > 0,
+ * the time of one revolution) waits for its sector to come under the head:
+ * with no relation between where the previous op ended and where this one
+ * starts, that wait is uniform on [0, rotation_s) (Ruemmler and Wilkes, "An
+ * introduction to disk drive modeling", IEEE Computer 27(3), 1994), of
+ * mean rotation_s / 2, the half turn the random latencies above already
+ * hold.  So with a stream each random op's latency is L - rotation_s / 2 +
+ * U(0, rotation_s): the mean (and every calibrated figure) is unchanged and
+ * the coefficient of variation of the hdd preset's random 4 KiB access
+ * (with its transfer) is (8.333 ms / sqrt 12) / 12.398 ms = 0.194.  The seek
+ * is kept at its average (the 8.2 ms datasheet figure: the distribution of
+ * seek distances and the seek curve are not modelled), so this CoV is a
+ * lower bound.  Sequential ops continue on the same track: no rotational
+ * wait.  Flash has no moving part and no published per-op latency
+ * distribution adopted here: ssd and nvme stay deterministic (rotation 0).
+ *
  * Known deviations: the QD1 random read takes 53.3 / 19.6 us, not the
  * datasheets' 50 / 20 us (one integer P cannot fit both IOPS and latency
  * exactly), and not the ~150 us AnandTech measured through a host stack; write
@@ -128,7 +149,9 @@ typedef struct {
     double seq_read_latency_s;     /* ... of a sequential read, s, >= 0 */
     double seq_write_latency_s;    /* ... of a sequential write, s, >= 0 */
     int parallelism;               /* ops serviced at once, 1..queue_depth */
-    int queue_depth; /* ops the device accepts at once, parallelism..DISK_MAX_QUEUE_DEPTH */
+    int queue_depth;   /* ops the device accepts at once, parallelism..DISK_MAX_QUEUE_DEPTH */
+    double rotation_s; /* one revolution, s; 0 for flash (no rotational variation); at most
+                        * twice each random latency */
 } DiskParams;
 
 /* NVMe allows 65,536 entries per queue; no device accepts more at once. */
@@ -169,6 +192,10 @@ void disk_free(Disk *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Disk, disk_free)
 
 const DiskParams *disk_params(const Disk *d);
+
+/* Draws each random op's rotational position from `rng` (borrowed; NULL:
+ * deterministic, every op at its mean latency).  See ROTATIONAL LATENCY. */
+void disk_set_rng(Disk *d, gsl_rng *rng);
 
 /* Queues an op at the current time; done(disk, op, times, data) runs at its
  * completion. */

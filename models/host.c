@@ -222,6 +222,9 @@ Host *host_new(Sim *sim, const char *name, int index, const HostConfig *cfg,
         host_free(h);
         return NULL;
     }
+    /* A spinning disk's rotational positions come from the seed. */
+    g_autofree char *disk_stream = g_strdup_printf("%s.disk", name);
+    disk_set_rng(h->disk, sim_rng(sim, disk_stream));
     NicParams np = {.rate_bps = cfg->nic_Bps * 8.0, .mtu = 0};
     h->nic = nic_new(sim, &np, &nerr);
     if (!h->nic) {

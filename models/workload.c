@@ -52,7 +52,8 @@ struct Workload {
     Domain *dom;
     SimEventId next_arrival;
 
-    SimTally response; /* seconds, completed requests */
+    SimTally response;     /* seconds, completed requests */
+    SimBatchMeans *steady; /* the same after the warm-up, in batches */
     uint64_t issued, completed, dropped, errors;
     GHashTable *live; /* blk-random: BlkRecord * in flight, freed with the workload */
     uint64_t gen;     /* blk-random: bumped at every detach, stale completions ignored */
@@ -81,6 +82,8 @@ Workload *workload_new(Sim *sim, const char *vm, const cJSON *spec)
     w->spec_key = g_strdup(key);
     cJSON_free(key);
     sim_tally_init(&w->response);
+    w->steady = g_new(SimBatchMeans, 1);
+    sim_bm_init(w->steady, -1);
     const char *type = jget_str(spec, "type");
     if (strcmp(type, "memory-dirtier") == 0) {
         w->kind = WL_DIRTIER;
@@ -130,10 +133,16 @@ Workload *workload_new(Sim *sim, const char *vm, const cJSON *spec)
     return w;
 }
 
+void workload_set_warmup(Workload *w, SimTime warmup)
+{
+    sim_bm_init(w->steady, warmup);
+}
+
 void workload_free(Workload *w)
 {
     if (!w)
         return;
+    g_free(w->steady);
     iozone_free(w->iozone);
     web_free(w->web);
     if (w->live)
@@ -148,6 +157,12 @@ DirtyModel workload_dirty(const Workload *w)
     return w->dirty;
 }
 
+static void record_response(Workload *w, double s)
+{
+    sim_tally_add(&w->response, s);
+    sim_bm_add(w->steady, sim_now(w->sim), s);
+}
+
 static void request_done(WorkItem *item, void *data)
 {
     IoRequest *r = data;
@@ -157,7 +172,7 @@ static void request_done(WorkItem *item, void *data)
         w->dropped++;
     } else {
         w->completed++;
-        sim_tally_add(&w->response, sim_time_to_s(sim_now(w->sim) - r->item.submitted));
+        record_response(w, sim_time_to_s(sim_now(w->sim) - r->item.submitted));
     }
     g_free(r);
 }
@@ -175,7 +190,7 @@ static void blk_record_done(void *data, bool ok)
         return;
     if (ok) {
         w->completed++;
-        sim_tally_add(&w->response, sim_time_to_s(sim_now(w->sim) - issued));
+        record_response(w, sim_time_to_s(sim_now(w->sim) - issued));
     } else {
         w->errors++;
     }
@@ -344,6 +359,13 @@ void workload_finish(Workload *w)
         sim_metric_setf(w->sim, (double)w->dropped, "%s.io.dropped", w->vm);
     sim_metric_setf(w->sim, active > 0 ? (double)w->completed / sim_time_to_s(active) : 0.0,
                     "%s.io.throughput_rps", w->vm);
-    sim_metric_setf(w->sim, w->response.n ? w->response.mean : 0.0, "%s.io.response_mean_s", w->vm);
-    sim_metric_setf(w->sim, sim_tally_ci95(&w->response), "%s.io.response_ci95_s", w->vm);
+    /* The steady-state mean and its batch-means interval (sim_stats.h);
+     * without enough batches after the warm-up the interval is null. */
+    SimBatchResult br;
+    sim_bm_result(w->steady, &br);
+    sim_metric_setf(w->sim, isnan(br.mean) ? 0.0 : br.mean, "%s.io.response_mean_s", w->vm);
+    sim_metric_setf(w->sim, br.ci95, "%s.io.response_ci95_s", w->vm);
+    sim_metric_setf(w->sim, br.lag1, "%s.io.response_batch_lag1", w->vm);
+    sim_metric_setf(w->sim, br.deleted_s, "%s.io.warmup_deleted_s", w->vm);
+    sim_metric_setf(w->sim, br.mser5_s, "%s.io.mser5_truncation_s", w->vm);
 }

@@ -36,6 +36,10 @@ typedef struct Workload Workload;
 
 /* From a validated "workload" object of the guest named vm. */
 Workload *workload_new(Sim *sim, const char *vm, const cJSON *spec);
+/* Response times completed before `warmup` are left out of the reported
+ * mean and interval; warmup < 0 (the default) lets MSER-5 choose
+ * (sim/sim_stats.h, output.warmup_s). */
+void workload_set_warmup(Workload *w, SimTime warmup);
 void workload_free(Workload *w);
 
 /* The dirtying model it implies (zero rate when it does not dirty memory). */

@@ -65,6 +65,7 @@ struct World {
     const PolicyOps *policy;
     SimTime duration;
     SimTime ts_interval;
+    SimTime warmup;     /* output.warmup_s; -1: MSER-5 chooses (sim_stats.h) */
     GPtrArray *hosts;   /* Host * (owned) */
     GPtrArray *vms;     /* Vm * (owned) */
     GPtrArray *orders;  /* MigOrder * (owned) */
@@ -171,6 +172,8 @@ static gboolean disk_config(SimJsonDoc *doc, const cJSON *jd, int i, DiskParams 
         p->parallelism = (int)x;
     if (jget_num_opt(jd, "queue_depth", &x))
         p->queue_depth = (int)x;
+    if (jget_num_opt(jd, "rotation_ms", &x))
+        p->rotation_s = x / 1e3;
     GError *derr = NULL;
     if (!disk_params_validate(p, &derr)) {
         g_autofree char *path = g_strdup_printf("hosts[%d].disk", i);
@@ -527,6 +530,7 @@ static gboolean build_vm(World *w, SimJsonDoc *doc, const cJSON *jv, int i, int 
                            "and 'clients' (closed clients)");
     }
     v->wl = workload_new(w->sim, v->name, wl);
+    workload_set_warmup(v->wl, w->warmup);
 
     v->world = w;
     double at;
@@ -779,6 +783,15 @@ World *world_build(Sim *sim, SimJsonDoc *doc, GError **err)
         return input_error(err, doc, "output.timeseries_interval_s",
                            "expected at least 1e-06 s, got %g",
                            jget_num(jget(root, "output"), "timeseries_interval_s")),
+               NULL;
+    double warmup_s;
+    w->warmup =
+        jget_num_opt(jget(root, "output"), "warmup_s", &warmup_s) ? sim_time_from_s(warmup_s) : -1;
+    /* A warm-up as long as the run would delete every observation. */
+    if (w->warmup >= w->duration && w->duration > 0)
+        return input_error(err, doc, "output.warmup_s",
+                           "%g s deletes the whole run (duration_s %g s); expected less", warmup_s,
+                           sim_time_to_s(w->duration)),
                NULL;
     w->policy_name = g_strdup(jget_str(root, "policy"));
     w->policy = policy_find(w->policy_name);

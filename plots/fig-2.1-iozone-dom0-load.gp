@@ -15,7 +15,7 @@ set xrange [-0.5:*]
 do for [t in "pngcairo svg"] {
     if (t eq "pngcairo") { set terminal pngcairo size 1500,480 font ",10"; set output outbase.".png" }
     if (t eq "svg") { set terminal svg size 1500,480 font ",10"; set output outbase.".svg" }
-    set multiplot layout 1,3 title "dom0 CPU load vs number of IOzone guests (thesis fig. 2.1 / 2.7a), mean and 95% CI over seeds"
+    set multiplot layout 1,3 title "dom0 CPU load vs number of IOzone guests (thesis fig. 2.1 / 2.7a), ".ci_note(summary)
     set title "dom0 main container (native: all of dom0, 2 vCPUs)"
     set ylabel "main-container CPU load (% of its vCPUs)"
     set yrange [0:105]

@@ -16,7 +16,7 @@ set xrange [-0.5:*]
 do for [t in "pngcairo svg"] {
     if (t eq "pngcairo") { set terminal pngcairo size 1500,480 font ",10"; set output outbase.".png" }
     if (t eq "svg") { set terminal svg size 1500,480 font ",10"; set output outbase.".svg" }
-    set multiplot layout 1,3 title "web guest beside IOzone guests (thesis fig. 2.8a), mean and 95% CI over seeds"
+    set multiplot layout 1,3 title "web guest beside IOzone guests (thesis fig. 2.8a), ".ci_note(summary)
     set title "web throughput (10 closed clients, 64 KiB responses)"
     set ylabel "throughput (requests/s)"
     set yrange [0:*]

@@ -34,7 +34,7 @@ set style data yerrorlines
 do for [t in "pngcairo svg"] {
     if (t eq "pngcairo") { set terminal pngcairo size 1500,480 font ",10"; set output outbase.".png" }
     if (t eq "svg") { set terminal svg size 1500,480 font ",10"; set output outbase.".svg" }
-    set multiplot layout 1,3 title "Thesis figs. 2.7b/2.8b: lifecycle operations against dom0 load (mean, 95% CI over 3 seeds)"
+    set multiplot layout 1,3 title "Thesis figs. 2.7b/2.8b: lifecycle operations against dom0 load (".ci_note(summary).")"
     set title "live migration of vm1 (1 GiB, 10 Gb/s)"
     set ylabel "total migration time (s)"
     plot for [p in policies] rows(p, "vm1.migration.total_s") using 1:2:3:4 lw 2 lc rgb pcol(p) dt pdt(p) pt ppt(p) title ptitle(p)

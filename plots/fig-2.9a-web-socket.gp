@@ -27,7 +27,7 @@ set style data yerrorlines
 do for [t in "pngcairo svg"] {
     if (t eq "pngcairo") { set terminal pngcairo size 1100,460 font ",10"; set output outbase.".png" }
     if (t eq "svg") { set terminal svg size 1100,460 font ",10"; set output outbase.".svg" }
-    set multiplot layout 1,2 title "Thesis fig. 2.9a: web guest on socket 1 against dom0's socket (8 closed clients; mean, 95% CI over 3 seeds)"
+    set multiplot layout 1,2 title "Thesis fig. 2.9a: web guest on socket 1 against dom0's socket (8 closed clients; ".ci_note(summary).")"
     set title "throughput"
     set ylabel "throughput (requests/s)"
     set logscale y

@@ -25,7 +25,7 @@ set ylabel "total migration time (s)"
 set xrange [0:*]
 set yrange [0:*]
 set style data yerrorlines
-set title "Thesis fig. 2.9b: migrating a guest on socket 1 against the source dom0's socket\n(10 Gb/s, 64 MiB working set dirtied at 5000 pages/s; mean, 95% CI over 3 seeds)"
+set title "Thesis fig. 2.9b: migrating a guest on socket 1 against the source dom0's socket\n(10 Gb/s, 64 MiB working set dirtied at 5000 pages/s; ".ci_note(summary).")"
 do for [t in "pngcairo svg"] {
     if (t eq "pngcairo") { set terminal pngcairo size 800,520 font ",10"; set output outbase.".png" }
     if (t eq "svg") { set terminal svg size 800,520 font ",10"; set output outbase.".svg" }

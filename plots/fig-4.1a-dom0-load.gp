@@ -16,7 +16,7 @@ set xrange [-0.5:*]
 do for [t in "pngcairo svg"] {
     if (t eq "pngcairo") { set terminal pngcairo size 1100,480 font ",10"; set output outbase.".png" }
     if (t eq "svg") { set terminal svg size 1100,480 font ",10"; set output outbase.".svg" }
-    set multiplot layout 1,2 title "dom0 main-container load vs number of guests (thesis fig. 4.1a), mean and 95% CI over seeds"
+    set multiplot layout 1,2 title "dom0 main-container load vs number of guests (thesis fig. 4.1a), ".ci_note(summary)
     set title "main container (native: all of dom0, 2 vCPUs; closer: the agent's container)"
     set ylabel "main-container CPU load (% of its vCPUs)"
     set yrange [0:105]

@@ -32,7 +32,7 @@ set style data yerrorlines
 do for [t in "pngcairo svg"] {
     if (t eq "pngcairo") { set terminal pngcairo size 1100,460 font ",10"; set output outbase.".png" }
     if (t eq "svg") { set terminal svg size 1100,460 font ",10"; set output outbase.".svg" }
-    set multiplot layout 1,2 title "Thesis fig. 4.1b: migration time against the main container's load (mean, 95% CI over 3 seeds)"
+    set multiplot layout 1,2 title "Thesis fig. 4.1b: migration time against the main container's load (".ci_note(summary).")"
     set title "live migration of vm1 (1 GiB, 10 Gb/s)"
     set ylabel "total migration time (s)"
     set yrange [0:*]

@@ -20,7 +20,7 @@ set style data yerrorlines
 do for [t in "pngcairo svg"] {
     if (t eq "pngcairo") { set terminal pngcairo size 1100,460 font ",10"; set output outbase.".png" }
     if (t eq "svg") { set terminal svg size 1100,460 font ",10"; set output outbase.".svg" }
-    set multiplot layout 1,2 title "Thesis fig. 4.2a: IOzone sequential read, guest on socket 1, dom0 main on socket 0 (NVMe, 4 in flight; mean, 95% CI over 3 seeds)"
+    set multiplot layout 1,2 title "Thesis fig. 4.2a: IOzone sequential read, guest on socket 1, dom0 main on socket 0 (NVMe, 4 in flight; ".ci_note(summary).")"
     set title "bandwidth"
     set ylabel "IOzone read bandwidth (MB/s)"
     set yrange [0:*]

@@ -20,7 +20,7 @@ set style data yerrorlines
 do for [t in "pngcairo svg"] {
     if (t eq "pngcairo") { set terminal pngcairo size 1100,460 font ",10"; set output outbase.".png" }
     if (t eq "svg") { set terminal svg size 1100,460 font ",10"; set output outbase.".svg" }
-    set multiplot layout 1,2 title "Thesis fig. 4.2b: migrating a 2 GiB guest on socket 1, dom0 main on socket 0 (10 Gb/s; mean, 95% CI over 3 seeds)"
+    set multiplot layout 1,2 title "Thesis fig. 4.2b: migrating a 2 GiB guest on socket 1, dom0 main on socket 0 (10 Gb/s; ".ci_note(summary).")"
     set title "total time"
     set ylabel "total migration time (s)"
     set yrange [0:*]

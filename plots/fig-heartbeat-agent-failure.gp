@@ -28,7 +28,7 @@ set ylabel "probability the node is declared failed (fraction of seeds)"
 do for [t in "pngcairo svg"] {
     if (t eq "pngcairo") { set terminal pngcairo size 1200,480 font ",10"; set output outbase.".png" }
     if (t eq "svg") { set terminal svg size 1200,480 font ",10"; set output outbase.".svg" }
-    set multiplot layout 1,2 title "OpenStack agent declared failed (300 s heartbeat timeout) vs dom0 load (thesis sec. 2.2), mean and 95% CI over seeds"
+    set multiplot layout 1,2 title "OpenStack agent declared failed (300 s heartbeat timeout) vs dom0 load (thesis sec. 2.2), ".ci_note(summary)
     set title "against dom0's main-container load"
     set xlabel "dom0 main-container CPU load (% of its vCPUs)"
     set xrange [-2:105]

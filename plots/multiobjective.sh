@@ -84,21 +84,20 @@ for p in $("$BIN" --list-policies | awk '{ print $1 }'); do
 done
 [ ${#POLICIES[@]} -gt 0 ] || die "every policy refused the scenario"
 
-# Mean and Student-t 95% half-width over the seeds, in the policies' order.
+# Mean and Student-t 95% half-width over the seeds, in the policies' order
+# (t(0.975, n - 1) for n seeds, plots/tquantile.awk: not 1.96 past 31).
+TQUANTILE=$(cat "$(dirname "$0")/tquantile.awk")
 tmp="$OUT/multiobjective.csv.tmp"
 echo "policy,measure,mean,ci95,n" >"$tmp"
 for p in "${POLICIES[@]}"; do
   for m in "${MEASURES[@]}"; do
-    awk -F, -v p="$p" -v m="$m" '
-      BEGIN { split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262 2.228 " \
-                    "2.201 2.179 2.160 2.145 2.131 2.120 2.110 2.101 2.093 2.086 " \
-                    "2.080 2.074 2.069 2.064 2.060 2.056 2.052 2.048 2.045 2.042", t, " ") }
+    awk -F, -v p="$p" -v m="$m" "$TQUANTILE"'
       $1 == p && $3 == m { n++; x[n] = $4; sum += $4 }
       END {
         mean = sum / n; ss = 0
         for (i = 1; i <= n; i++) ss += (x[i] - mean) ^ 2
         ci = 0
-        if (n > 1) ci = (n - 1 <= 30 ? t[n - 1] : 1.96) * sqrt(ss / (n - 1) / n)
+        if (n > 1) ci = tq(n - 1) * sqrt(ss / (n - 1) / n)
         printf "%s,%s,%.6g,%.6g,%d\n", p, m, mean, ci, n
       }' "$raw" >>"$tmp"
   done

@@ -33,3 +33,14 @@ policy_order = "native closer closer-rx elastic oracle-static static-socket orac
 # after them in the order they appear.
 # (No "%%" in the awk program: gnuplot's sprintf mangles a second one.)
 policies_in(f) = system(sprintf("awk -F, -v order='%s' 'NR > 1 && !($1 in seen) { seen[$1] = 1; ord[++n] = $1 } END { m = split(order, o, \" \"); for (i = 1; i <= m; i++) { if (o[i] in seen) { out = out o[i] \" \"; seen[o[i]] = 0 } } for (i = 1; i <= n; i++) { if (seen[ord[i]]) out = out ord[i] \" \" } print out }' '%s'", policy_order, f))
+# What the error bars of a sweep's summary.csv mean, for a figure's title:
+# its rows marked deterministic (plots/sweep-merge.sh: every seed gave the
+# same value) carry no interval, and their zero-length bars are drawn
+# without end caps ("set errorbars 0"), so that those points show no bar.
+#   all deterministic:  "deterministic model: one value per point, no error bars"
+#   none:               "mean, 95% CI over N seeds"
+#   some:               "mean, 95% CI over N seeds; points without a bar are deterministic"
+# (N is the largest n of the file; the program is joined, not sprintf'd,
+# for its "%".)
+ci_note(f) = system("awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == \"deterministic\") dc = i; if ($i == \"n\") nc = i } next } { if ($nc + 0 > n) n = $nc + 0; if (dc && $dc == \"yes\") y++; else k++ } END { s = n == 1 ? \"\" : \"s\"; if (y && !k) print \"deterministic model: one value per point, no error bars\"; else if (y) print \"mean, 95% CI over \" n \" seed\" s \"; points without a bar are deterministic\"; else print \"mean, 95% CI over \" n \" seed\" s }' '" . f . "'")
+set errorbars 0

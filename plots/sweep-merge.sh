@@ -7,7 +7,8 @@
 #                        run_id,policy,seed,<one column per swept key>,metric,value
 #   OUTDIR/summary.csv   one row per group of runs differing only in their
 #                        seed, x metric:
-#                        policy,<swept keys>,metric,n,mean,sd,ci95_low,ci95_high
+#                        policy,<swept keys>,metric,n,mean,sd,ci95_low,ci95_high,
+#                        deterministic
 #
 # policy and seed are those summary.json reports (the scenario's own when
 # the spec names none); swept columns hold the spec's values, verbatim.
@@ -16,7 +17,11 @@
 # of n.  sd is the sample standard deviation; the 95% confidence interval
 # is mean -/+ t(0.975, n-1) sd / sqrt(n), Student's t exact to 9 digits for
 # n-1 <= 30 and a Cornish-Fisher expansion beyond (error < 1e-4); with n < 2
-# sd and the interval are NA.  Fields are quoted as RFC 4180 says (a JSON
+# sd and the interval are NA.  deterministic is "yes" when n >= 2 and every
+# run printed the same value (the model drew no random number that reached
+# this metric): then mean is that value, sd 0 and both ends of the interval
+# equal the mean exactly, and figures draw the point without an error bar;
+# "no" otherwise, NA with n < 2.  Fields are quoted as RFC 4180 says (a JSON
 # value's commas and quotes).  Both files are written under temporary
 # names and renamed.
 #
@@ -65,8 +70,9 @@ fi
 SWEEP_OUT_DIR=$OUT awk '{ print ENVIRON["SWEEP_OUT_DIR"] "/runs/" $0 "/summary.json" }' "$LIST" >"$LIST.files"
 trap 'rm -f "$LIST" "$LIST.files" "$TMPR" "$TMPS"' EXIT
 
+TQUANTILE=$(cat "$(dirname "$0")/tquantile.awk")
 awk -v results="$TMPR" -v summary="$TMPS" -v metricsfile="$OUT/metrics.txt" \
-    -v gridfile="$OUT/grid.tsv" -v listfile="$LIST.files" '
+    -v gridfile="$OUT/grid.tsv" -v listfile="$LIST.files" "$TQUANTILE"'
 function csv(s) {
   if (s ~ /[",\r\n]/ || s ~ /^[ \t]/ || s ~ /[ \t]$/) { gsub(/"/, "\"\"", s); return "\"" s "\"" }
   return s
@@ -134,20 +140,8 @@ function num(v) {
   if (v == "null" || v ~ /^-?(nan|inf|NaN|Infinity)$/ || v == "true" || v == "false") return "NA"
   return v
 }
-# t(0.975, df)
-function tq(df,    z, z3, z5, z7) {
-  if (df <= 30) return TQ[df]
-  z = 1.959963984540054; z3 = z * z * z; z5 = z3 * z * z; z7 = z5 * z * z
-  return z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df * df) \
-           + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df * df * df)
-}
 function fmt(x) { return sprintf("%.12g", x) }
 BEGIN {
-  split("12.706204736 4.302652730 3.182446305 2.776445105 2.570581836 2.446911851 " \
-        "2.364624252 2.306004135 2.262157163 2.228138852 2.200985160 2.178812830 " \
-        "2.160368656 2.144786688 2.131449546 2.119905299 2.109815578 2.100922040 " \
-        "2.093024054 2.085963447 2.079613845 2.073873068 2.068657610 2.063898562 " \
-        "2.059538553 2.055529439 2.051830516 2.048407142 2.045229642 2.042272456", TQ, " ")
   FS = "\t"
   nmet = 0
   while ((getline line < metricsfile) > 0) {
@@ -162,7 +156,7 @@ BEGIN {
   head = "run_id,policy,seed"; shead = "policy"
   for (k = 1; k <= nk; k++) { head = head "," csv(key[k]); shead = shead "," csv(key[k]) }
   print head ",metric,value" > results
-  print shead ",metric,n,mean,sd,ci95_low,ci95_high" > summary
+  print shead ",metric,n,mean,sd,ci95_low,ci95_high,deterministic" > summary
   ng = 0
   while ((getline file < listfile) > 0) {
     n = split(file, parts, "/"); id = parts[n - 1]
@@ -205,7 +199,12 @@ BEGIN {
       g = cols SUBSEP mname[j]
       if (!(g in gidx)) { gidx[g] = ++ng; gcols[ng] = cols; gmet[ng] = mname[j]; gn[ng] = 0; gall[ng] = 0 }
       x = gidx[g]; gall[x]++
-      if (mval[j] != "NA") { gval[x, ++gn[x]] = mval[j] + 0 }
+      if (mval[j] != "NA") {
+        gval[x, ++gn[x]] = mval[j] + 0
+        # The same text in every run: the same double (summary.json prints
+        # 17 significant digits).
+        if (gn[x] == 1) { gtext[x] = mval[j]; gsame[x] = 1 } else if (mval[j] != gtext[x]) gsame[x] = 0
+      }
     }
   }
   close(listfile)
@@ -215,8 +214,12 @@ BEGIN {
       bad = 1; exit 1
     }
   for (x = 1; x <= ng; x++) {
-    n = gn[x]; mean = "NA"; sd = "NA"; lo = "NA"; hi = "NA"
-    if (n > 0) {
+    n = gn[x]; mean = "NA"; sd = "NA"; lo = "NA"; hi = "NA"; det = "NA"
+    if (n > 1 && gsame[x]) {
+      # Summing n equal values would leave rounding residue in sd.
+      det = "yes"; mean = fmt(gval[x, 1]); sd = 0; lo = mean; hi = mean
+    } else if (n > 0) {
+      if (n > 1) det = "no"
       s = 0; for (j = 1; j <= n; j++) s += gval[x, j]
       m = s / n; mean = fmt(m)
       if (n > 1) {
@@ -226,7 +229,7 @@ BEGIN {
         lo = fmt(m - h); hi = fmt(m + h)
       }
     }
-    print gcols[x] "," csv(gmet[x]) "," n "," mean "," sd "," lo "," hi > summary
+    print gcols[x] "," csv(gmet[x]) "," n "," mean "," sd "," lo "," hi "," det > summary
   }
 }
 END { if (bad) exit 1 }' </dev/null || exit 1

@@ -2,6 +2,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <math.h>
+#include <string.h>
 
 void sim_tavg_init(SimTimeAvg *a, SimTime start, double value)
 {
@@ -69,10 +70,141 @@ double sim_tally_var(const SimTally *t)
     return t->n < 2 ? 0.0 : t->m2 / (double)(t->n - 1);
 }
 
+double sim_t975(double df)
+{
+    return gsl_cdf_tdist_Pinv(0.975, df);
+}
+
 double sim_tally_ci95(const SimTally *t)
 {
     if (t->n < 2)
         return 0.0;
-    double q = gsl_cdf_tdist_Pinv(0.975, (double)(t->n - 1));
+    double q = sim_t975((double)(t->n - 1));
     return q * sqrt(sim_tally_var(t) / (double)t->n);
+}
+
+void sim_bm_init(SimBatchMeans *b, SimTime warmup)
+{
+    memset(b, 0, sizeof *b);
+    b->warmup = warmup;
+    b->m = SIM_BM_MIN_BATCH;
+}
+
+void sim_bm_add(SimBatchMeans *b, SimTime t, double x)
+{
+    if (t < b->warmup) {
+        b->deleted++;
+        return;
+    }
+    if (b->cur_n == 0)
+        b->cur_start = t;
+    b->n++;
+    b->cur_sum += x;
+    if (++b->cur_n < b->m)
+        return;
+    if (b->nb == SIM_BM_STORED) {
+        /* Full: neighbours merged, each batch twice as long. */
+        for (unsigned i = 0; i < SIM_BM_STORED / 2; i++) {
+            b->sum[i] = b->sum[2 * i] + b->sum[2 * i + 1];
+            b->start[i] = b->start[2 * i];
+        }
+        b->nb = SIM_BM_STORED / 2;
+        b->m *= 2;
+        /* The batch being filled now needs m observations: it goes on. */
+        if (b->cur_n < b->m)
+            return;
+    }
+    b->sum[b->nb] = b->cur_sum;
+    b->start[b->nb] = b->cur_start;
+    b->nb++;
+    b->cur_sum = 0.0;
+    b->cur_n = 0;
+}
+
+unsigned sim_mser_truncation(const double *y, unsigned n)
+{
+    if (n < 2)
+        return 0;
+    /* Suffix sums of y and y^2 give each MSER(d) in O(1); the squares are
+     * taken about y[n-1] to keep the cancellation small. */
+    double ref = y[n - 1], s = 0.0, s2 = 0.0;
+    double best = INFINITY;
+    unsigned best_d = 0;
+    for (unsigned d = n; d-- > 0;) {
+        double v = y[d] - ref;
+        s += v;
+        s2 += v * v;
+        if (d > n / 2)
+            continue;
+        double k = (double)(n - d);
+        double ss = fmax(s2 - s * s / k, 0.0);
+        double mser = ss / (k * k);
+        if (mser <= best) {
+            best = mser;
+            best_d = d;
+        }
+    }
+    return best_d;
+}
+
+/* The batch-means interval of the stored batches from d on (at least
+ * SIM_BM_BATCHES of them): ci95, lag1 and batches of *out. */
+static void batch_interval(const SimBatchMeans *b, unsigned d, SimBatchResult *out)
+{
+    unsigned r = b->nb - d;
+    unsigned nbat = SIM_BM_BATCHES;
+    for (unsigned c = SIM_BM_BATCHES + 1; c <= SIM_BM_MAX_BATCHES; c++)
+        if (r % c < r % nbat)
+            nbat = c;
+    unsigned k = r / nbat;
+    unsigned first = b->nb - k * nbat;
+    double means[SIM_BM_MAX_BATCHES], grand = 0.0;
+    for (unsigned j = 0; j < nbat; j++) {
+        double s = 0.0;
+        for (unsigned i = 0; i < k; i++)
+            s += b->sum[first + j * k + i];
+        means[j] = s / ((double)k * (double)b->m);
+        grand += means[j];
+    }
+    grand /= nbat;
+    double ss = 0.0, c1 = 0.0;
+    for (unsigned j = 0; j < nbat; j++) {
+        ss += (means[j] - grand) * (means[j] - grand);
+        if (j > 0)
+            c1 += (means[j] - grand) * (means[j - 1] - grand);
+    }
+    out->batches = nbat;
+    out->ci95 = sim_t975(nbat - 1) * sqrt(ss / (nbat - 1) / nbat);
+    out->lag1 = ss > 0.0 ? c1 / ss : 0.0;
+}
+
+void sim_bm_result(const SimBatchMeans *b, SimBatchResult *out)
+{
+    *out =
+        (SimBatchResult){.mean = NAN, .ci95 = NAN, .lag1 = NAN, .mser5_s = NAN, .deleted_s = NAN};
+    double y[SIM_BM_STORED] = {0};
+    for (unsigned i = 0; i < b->nb; i++)
+        y[i] = b->sum[i] / (double)b->m;
+    /* Where kept data starts: the user's warm-up when nothing more goes. */
+    double from_s = b->warmup > 0 ? sim_time_to_s(b->warmup) : 0.0;
+    unsigned d = sim_mser_truncation(y, b->nb);
+    if (d < b->nb)
+        out->mser5_s = d > 0 ? sim_time_to_s(b->start[d]) : from_s;
+    if (b->warmup >= 0)
+        d = 0;
+    /* The mean: every observation from the truncation on, the batch being
+     * filled included. */
+    unsigned r = b->nb - d;
+    double total = b->cur_sum;
+    for (unsigned i = d; i < b->nb; i++)
+        total += b->sum[i];
+    uint64_t used = (uint64_t)r * b->m + b->cur_n;
+    if (used == 0)
+        return;
+    out->mean = total / (double)used;
+    out->used = used;
+    out->deleted_s = d > 0 ? sim_time_to_s(b->start[d]) : from_s;
+    if (r < SIM_BM_BATCHES)
+        return; /* too few batches for an interval */
+    batch_interval(b, d, out);
 }

@@ -2,8 +2,12 @@
  *
  * SimTimeAvg: a piecewise-constant quantity (queue length, busy vCPUs, load)
  *   whose mean is weighted by how long each value was held.
- * SimTally: independent observations (response times, migration times), with
- *   Welford's numerically stable running mean and variance. */
+ * SimTally: observations (response times, migration times), with Welford's
+ *   numerically stable running mean and variance.  Its confidence interval
+ *   holds only for independent observations, which successive response
+ *   times of a queue are not.
+ * SimBatchMeans: a steady-state mean and its confidence interval from one
+ *   run of correlated observations, after a warm-up deletion (below). */
 #ifndef DOM0SIM_SIM_STATS_H
 #define DOM0SIM_SIM_STATS_H
 
@@ -39,7 +43,74 @@ void sim_tally_init(SimTally *t);
 void sim_tally_add(SimTally *t, double x);
 /* Sample variance (n-1 denominator); 0 with fewer than two observations. */
 double sim_tally_var(const SimTally *t);
-/* Half-width of the 95% confidence interval of the mean (Student t); 0 if n < 2. */
+/* Half-width of the 95% confidence interval of the mean (Student t); 0 if n < 2.
+ * For independent observations only (see SimBatchMeans). */
 double sim_tally_ci95(const SimTally *t);
+
+/* OUTPUT ANALYSIS OF ONE RUN (docs/MODEL.md, "Output analysis")
+ *
+ * Observations (in the order they happen, with the time each was made)
+ * are summed into batches of m consecutive observations, m = 5 at first.
+ * At most SIM_BM_STORED batches are kept: when they are all full,
+ * neighbours are merged pairwise and m doubles, so memory is fixed and
+ * every stored batch always holds m = 5 * 2^k observations.
+ *
+ * Warm-up.  Either the user's: observations made before `warmup` are
+ * deleted as they come (output.warmup_s); or, without one, MSER-5 (White
+ * 1997; White, Cobb and Spratt 2000): over the stored batch means
+ * Y_1..Y_N, the truncation d in 0..N/2 minimising
+ *   MSER(d) = sum_{i>d} (Y_i - mean(Y_{d+1..N}))^2 / (N - d)^2
+ * is deleted.  With m = 5 this is White's MSER-5; a longer run truncates
+ * in steps of its larger m (SIM_BM_STORED / 2 steps or more over the run).
+ *
+ * Mean and confidence interval.  The mean is that of every observation
+ * left (the batch being filled included).  For its interval the R stored
+ * batches left are grouped, from the end, into b non-overlapping batches of
+ * floor(R / b) stored batches each, b in SIM_BM_BATCHES..SIM_BM_MAX_BATCHES
+ * the one that leaves the fewest (R mod b) over, the longest on a tie; the
+ * half-width is t(0.975, b - 1) s_b / sqrt(b), s_b the sample deviation of
+ * the b batch means (Law and Kelton, Simulation Modeling and Analysis, 3rd
+ * ed., 9.5.3, non-overlapping batch means with a fixed number of batches;
+ * Schmeiser 1982: 10 to 30 batches).  The up to b - 1 stored batches and
+ * the partial one outside the b batches make the mean's true interval
+ * slightly narrower than this one.  The lag-1 autocorrelation of the b
+ * batch means is reported: well above 0 says the batches are too short
+ * for the interval to hold (Law and Carson 1979). */
+#define SIM_BM_MIN_BATCH 5
+#define SIM_BM_STORED 512
+#define SIM_BM_BATCHES 20     /* fewest batches of an interval */
+#define SIM_BM_MAX_BATCHES 30 /* most */
+
+typedef struct {
+    SimTime warmup;   /* observations before this are deleted; -1: MSER-5 */
+    uint64_t deleted; /* observations deleted by the user's warm-up */
+    uint64_t n;       /* observations kept (after the user's warm-up) */
+    uint64_t m;       /* observations per stored batch */
+    unsigned nb;      /* full stored batches */
+    double cur_sum;   /* the batch being filled */
+    uint64_t cur_n;
+    SimTime cur_start; /* time of its first observation */
+    double sum[SIM_BM_STORED];
+    SimTime start[SIM_BM_STORED]; /* time of each batch's first observation */
+} SimBatchMeans;
+
+typedef struct {
+    double mean;      /* of the observations kept; NaN without any */
+    double ci95;      /* half-width; NaN with fewer than b batches */
+    double lag1;      /* lag-1 autocorrelation of the b batch means; NaN likewise */
+    unsigned batches; /* b, or 0 when there were fewer than SIM_BM_BATCHES */
+    uint64_t used;    /* observations kept (after every deletion) */
+    double mser5_s;   /* time of the first observation MSER-5 keeps (s) */
+    double deleted_s; /* where the data kept starts (s): the user's warm-up, else MSER-5's */
+} SimBatchResult;
+
+/* warmup < 0: MSER-5 chooses the truncation. */
+void sim_bm_init(SimBatchMeans *b, SimTime warmup);
+void sim_bm_add(SimBatchMeans *b, SimTime t, double x);
+void sim_bm_result(const SimBatchMeans *b, SimBatchResult *out);
+/* The MSER truncation (in batches, 0..n/2) of the n values y. */
+unsigned sim_mser_truncation(const double *y, unsigned n);
+/* Student t quantile t(0.975, df). */
+double sim_t975(double df);
 
 #endif

@@ -546,6 +546,74 @@ static void count_done(Disk *d, const DiskOp *op, const DiskOpTimes *t, void *da
     callbacks++;
 }
 
+/* ROTATIONAL LATENCY (device.h): with a stream, an hdd's random op waits
+ * a uniform share of a revolution, so one after another on the idle disk
+ * (QD1) each 4 KiB random read takes L - T/2 + U(0, T) + 31.75 us, T =
+ * 8.333 ms: mean 12.398 ms as without the stream, standard deviation T /
+ * sqrt(12) = 2.4056 ms (CoV 0.194), never outside L +- T/2.  Sequential
+ * ops and flash keep their one latency; another seed gives other times. */
+typedef struct {
+    Disk *d;
+    int left;
+    bool sequential;
+    double sum, sum2, min, max;
+    SimTime last;
+} QdOne;
+
+static void qd1_done(Disk *d, const DiskOp *op, const DiskOpTimes *t, void *data)
+{
+    QdOne *q = data;
+    (void)op;
+    double s = sim_time_to_s(t->completed - t->started);
+    q->sum += s;
+    q->sum2 += s * s;
+    q->min = fmin(q->min, s);
+    q->max = fmax(q->max, s);
+    if (--q->left > 0)
+        disk_submit(d, (DiskOp){.bytes = 4 * KIB, .sequential = q->sequential}, qd1_done, q);
+    else
+        q->last = t->completed;
+}
+
+static QdOne qd1_run(const char *name, uint64_t seed, int n, bool sequential)
+{
+    g_autoptr(Sim) sim = sim_new(seed);
+    DiskParams p = preset(name);
+    g_autoptr(Disk) d = make_disk(sim, &p);
+    disk_set_rng(d, sim_rng(sim, "h0.disk"));
+    QdOne q = {.d = d, .left = n, .sequential = sequential, .min = INFINITY, .max = -INFINITY};
+    disk_submit(d, (DiskOp){.bytes = 4 * KIB, .sequential = sequential}, qd1_done, &q);
+    sim_run(sim, SIM_TIME_MAX);
+    return q;
+}
+
+START_TEST(disk_rotational_latency_uniform)
+{
+    const int n = 40000;
+    DiskParams p = preset("hdd");
+    double turn = 60.0 / 7200.0;
+    ck_assert_double_eq_tol(p.rotation_s, turn, 1e-12);
+    QdOne q = qd1_run("hdd", 1, n, false);
+    double mean = q.sum / n, sd = sqrt((q.sum2 - q.sum * q.sum / n) / (n - 1));
+    double want = 12398419e-9;
+    /* The mean's standard error is 2.4 ms / sqrt(40000) = 12 us. */
+    ck_assert_msg(fabs(mean - want) < 4 * 12.1e-6, "mean %.6f ms, want %.6f", mean * 1e3,
+                  want * 1e3);
+    ck_assert_msg(fabs(sd - turn / sqrt(12.0)) < 0.02 * turn / sqrt(12.0),
+                  "sd %.4f ms, want %.4f (T / sqrt 12)", sd * 1e3, turn / sqrt(12.0) * 1e3);
+    ck_assert_double_ge(q.min, want - turn / 2 - 1e-9);
+    ck_assert_double_lt(q.max, want + turn / 2 + 1e-9);
+    QdOne other = qd1_run("hdd", 2, n, false);
+    ck_assert(other.last != q.last);
+    /* Sequential ops and flash: one latency. */
+    QdOne seq = qd1_run("hdd", 1, 1000, true);
+    ck_assert_double_eq_tol(seq.max - seq.min, 0.0, 1e-12);
+    QdOne ssd = qd1_run("ssd", 1, 1000, false);
+    ck_assert_double_eq_tol(ssd.max - ssd.min, 0.0, 1e-12);
+    ck_assert_int_eq(qd1_run("ssd", 2, 1000, false).last, ssd.last);
+}
+END_TEST
+
 START_TEST(disk_free_with_pending_ops)
 {
     g_autoptr(Sim) sim = sim_new(1);
@@ -600,7 +668,14 @@ static void bad_depth(DiskParams *p)
     p->queue_depth = 0;
 }
 
+/* (on the ssd preset: a spin of 8 ms around a 102 us random write) */
+static void rotation_too_long(DiskParams *p)
+{
+    p->rotation_s = 8e-3;
+}
+
 static const BadDisk bad_disks[] = {
+    {rotation_too_long, "rotation_s = 0.008 s: must be at most twice the random latencies"},
     {bad_read_bw, "read_bytes_per_s = 0: must be > 0 and finite"},
     {bad_write_bw, "write_bytes_per_s = inf: must be > 0 and finite"},
     {bad_latency, "random_read_latency_s = -0.001 s: must be >= 0 and finite"},
@@ -838,6 +913,7 @@ static Suite *device_suite(void)
     tcase_add_test(tc, disk_queue_depth_fifo);
     tcase_add_test(tc, disk_conservation_and_littles_law);
     tcase_add_test(tc, disk_free_with_pending_ops);
+    tcase_add_test(tc, disk_rotational_latency_uniform);
     tcase_add_loop_test(tc, disk_validation_errors, 0, (int)G_N_ELEMENTS(bad_disks));
     tcase_add_test(tc, disk_presets_known_and_unknown);
     suite_add_tcase(s, tc);

@@ -35,7 +35,7 @@ n=$(find "$S/runs" -name summary.json | wc -l)
 [ "$(rows "$S/results.csv")" -eq 32 ] && ok || bad "results.csv: $(rows "$S/results.csv") rows, expected 16 runs x 2 metrics"
 [ "$(rows "$S/summary.csv")" -eq 16 ] && ok || bad "summary.csv: $(rows "$S/summary.csv") rows, expected 8 groups x 2 metrics"
 expect_in "$S/results.csv" 'run_id,policy,seed,vms[0].workload.rate_per_s,vms[5].workload,metric,value' "results.csv header"
-expect_in "$S/summary.csv" 'policy,vms[0].workload.rate_per_s,vms[5].workload,metric,n,mean,sd,ci95_low,ci95_high' "summary.csv header"
+expect_in "$S/summary.csv" 'policy,vms[0].workload.rate_per_s,vms[5].workload,metric,n,mean,sd,ci95_low,ci95_high,deterministic' "summary.csv header"
 # A JSON value is one CSV field, its quotes doubled (RFC 4180).
 expect_in "$S/results.csv" 'r0004,native,2,400,"{""type"":""io-synthetic"",""rate_per_s"":100,""service_us"":250}",vm1.io.throughput_rps,' "JSON value quoted"
 # The JSON value reached dom0sim: vm6 served its 100 requests/s.
@@ -213,6 +213,40 @@ expect_in "$G/summary.csv" "native,vm2.io.throughput_rps,0,NA,NA,NA,NA" "null me
 printf '1\tno.such.metric\n' >"$G/metrics.txt"
 expect_status 1 "unknown metric" -- "$MERGE" "$G"
 expect_in "$WORK/err" "spec line 1: metric no.such.metric" "unknown metric message"
+
+# ---- 4b. a metric no seed moves is marked deterministic ----
+# Three runs by hand: x.det the same in each (three copies of 262562611.2,
+# which summed and divided by 3 left an sd of 3.7e-8 before), x.var 1, 2, 3:
+# mean 2, sd 1, half-width t(0.975, 2) / sqrt(3) = 4.302652730 / 1.7320508.
+D=$WORK/det
+mkdir -p "$D/runs"
+printf 'run_id\tpolicy\tseed\n' >"$D/grid.tsv"
+: >"$D/jobs.txt"
+: >"$D/metrics.txt"
+for i in 1 2 3; do
+  printf 'r000%d\tnative\t%d\n' "$i" "$i" >>"$D/grid.tsv"
+  printf 'r000%d\tseed=%d\n' "$i" "$i" >>"$D/jobs.txt"
+  mkdir -p "$D/runs/r000$i"
+  printf '{"policy": "native", "seed": %d, "metrics": {"x.det": 262562611.2, "x.var": %d}}\n' "$i" "$i" >"$D/runs/r000$i/summary.json"
+done
+expect_status 0 "merge of a deterministic metric" -- "$MERGE" "$D"
+expect_in "$D/summary.csv" "native,x.det,3,262562611.2,0,262562611.2,262562611.2,yes" "identical runs: sd 0, no interval, deterministic"
+expect_in "$D/summary.csv" "native,x.var,3,2,1,-0.484137" "varying runs: Student-t interval"
+expect_in "$D/summary.csv" ",4.48413771189,no" "varying runs: not deterministic"
+expect_in "$G/summary.csv" "native,vm2.io.throughput_rps,0,NA,NA,NA,NA,NA" "n=0: deterministic NA"
+# The shared quantile (plots/tquantile.awk, also multiobjective.sh's, which
+# used 1.96 past 30 df): t(0.975, 31) = 2.039513, t(0.975, 100) = 1.983972.
+awk "$(cat "$SRC/plots/tquantile.awk")"' BEGIN { d1 = tq(31) - 2.039513; d2 = tq(100) - 1.983972
+  exit !(d1 < 1e-4 && d1 > -1e-4 && d2 < 1e-4 && d2 > -1e-4 && tq(2) == 4.302652730) }' && ok || bad "tq: t(0.975, df) off"
+# The figures' titles say which (plots/policies.gp, ci_note).
+if command -v gnuplot >/dev/null; then
+  note() { gnuplot -e "load '$SRC/plots/policies.gp'; print ci_note('$1')" 2>&1; }
+  [ "$(note "$D/summary.csv")" = "mean, 95% CI over 3 seeds; points without a bar are deterministic" ] && ok || bad "ci_note, mixed: '$(note "$D/summary.csv")'"
+  grep -v x.var "$D/summary.csv" >"$D/det-only.csv"
+  [ "$(note "$D/det-only.csv")" = "deterministic model: one value per point, no error bars" ] && ok || bad "ci_note, deterministic: '$(note "$D/det-only.csv")'"
+  grep -v x.det "$D/summary.csv" >"$D/var-only.csv"
+  [ "$(note "$D/var-only.csv")" = "mean, 95% CI over 3 seeds" ] && ok || bad "ci_note, random: '$(note "$D/var-only.csv")'"
+fi
 
 # ---- 5. bad specs: exit 2, naming the spec file and line ----
 badspec() {  # badspec LINE3 EXPECTED-MESSAGE
