@@ -1,5 +1,6 @@
 #include "models/device.h"
 
+#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <string.h>
 
@@ -27,7 +28,8 @@ struct Disk {
     DiskParams p;
     /* Latencies in whole ns, indexed [is_write][sequential]. */
     SimTime latency[2][2];
-    gsl_rng *rng; /* rotational position of random ops; NULL: deterministic */
+    gsl_rng *rng;       /* rotational position or latency draws; NULL: deterministic */
+    double gamma_shape; /* 1 / latency_cov^2 (0 when latency_cov is 0) */
 
     GQueue host;    /* DiskReq *, FIFO in front of the device */
     GQueue device;  /* DiskReq *, accepted but not yet in service */
@@ -89,6 +91,19 @@ gboolean disk_params_validate(const DiskParams *p, GError **err)
         g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT,
                     "rotation_s = %g s: must be at most twice the random latencies (%g, %g s)",
                     p->rotation_s, p->random_read_latency_s, p->random_write_latency_s);
+        return FALSE;
+    }
+    if (!(p->latency_cov >= 0.0) || p->latency_cov > DISK_MAX_LATENCY_COV) {
+        g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT, "latency_cov = %g: must be 0..%g",
+                    p->latency_cov, DISK_MAX_LATENCY_COV);
+        return FALSE;
+    }
+    /* One source of variation per op: a spinning disk's is its rotation. */
+    if (p->latency_cov > 0.0 && p->rotation_s > 0.0) {
+        g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT,
+                    "latency_cov = %g: needs rotation_s = 0 (a spinning disk varies by its "
+                    "rotation), rotation_s is %g s",
+                    p->latency_cov, p->rotation_s);
         return FALSE;
     }
     if (p->queue_depth < 1 || p->queue_depth > DISK_MAX_QUEUE_DEPTH) {
@@ -229,6 +244,7 @@ Disk *disk_new(Sim *sim, const DiskParams *p, GError **err)
     d->latency[0][1] = sim_time_from_s(p->seq_read_latency_s);
     d->latency[1][0] = sim_time_from_s(p->random_write_latency_s);
     d->latency[1][1] = sim_time_from_s(p->seq_write_latency_s);
+    d->gamma_shape = p->latency_cov > 0.0 ? 1.0 / (p->latency_cov * p->latency_cov) : 0.0;
     g_queue_init(&d->host);
     g_queue_init(&d->device);
     g_queue_init(&d->service);
@@ -330,11 +346,15 @@ void disk_set_rng(Disk *d, gsl_rng *rng)
     d->rng = rng;
 }
 
-/* An op's access latency: its mean, or for a random op on a spinning disk
+/* An op's access latency: its mean; with a stream and latency_cov > 0 a
+ * gamma draw of that mean and CoV; or for a random op on a spinning disk
  * with a stream, the seek part plus a uniform rotational wait. */
 static SimTime op_latency(Disk *d, const DiskOp *op)
 {
     SimTime mean = d->latency[op->is_write][op->sequential];
+    if (d->rng && d->gamma_shape > 0.0 && mean > 0)
+        return (SimTime)llround(
+            gsl_ran_gamma(d->rng, d->gamma_shape, (double)mean / d->gamma_shape));
     if (!d->rng || op->sequential || d->p.rotation_s <= 0.0)
         return mean;
     SimTime turn = sim_time_from_s(d->p.rotation_s);

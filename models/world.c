@@ -174,6 +174,8 @@ static gboolean disk_config(SimJsonDoc *doc, const cJSON *jd, int i, DiskParams 
         p->queue_depth = (int)x;
     if (jget_num_opt(jd, "rotation_ms", &x))
         p->rotation_s = x / 1e3;
+    if (jget_num_opt(jd, "latency_cov", &x))
+        p->latency_cov = x;
     GError *derr = NULL;
     if (!disk_params_validate(p, &derr)) {
         g_autofree char *path = g_strdup_printf("hosts[%d].disk", i);
