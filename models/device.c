@@ -1,10 +1,10 @@
 #include "models/device.h"
 
-#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <string.h>
 
 #include "sim/sim_error.h"
+#include "sim/sim_rng.h"
 #include "sim/sim_stats.h"
 
 /* ================================================================= Disk */
@@ -28,8 +28,7 @@ struct Disk {
     DiskParams p;
     /* Latencies in whole ns, indexed [is_write][sequential]. */
     SimTime latency[2][2];
-    gsl_rng *rng;       /* rotational position or latency draws; NULL: deterministic */
-    double gamma_shape; /* 1 / latency_cov^2 (0 when latency_cov is 0) */
+    gsl_rng *rng; /* rotational position or latency draws; NULL: deterministic */
 
     GQueue host;    /* DiskReq *, FIFO in front of the device */
     GQueue device;  /* DiskReq *, accepted but not yet in service */
@@ -244,7 +243,6 @@ Disk *disk_new(Sim *sim, const DiskParams *p, GError **err)
     d->latency[0][1] = sim_time_from_s(p->seq_read_latency_s);
     d->latency[1][0] = sim_time_from_s(p->random_write_latency_s);
     d->latency[1][1] = sim_time_from_s(p->seq_write_latency_s);
-    d->gamma_shape = p->latency_cov > 0.0 ? 1.0 / (p->latency_cov * p->latency_cov) : 0.0;
     g_queue_init(&d->host);
     g_queue_init(&d->device);
     g_queue_init(&d->service);
@@ -352,9 +350,8 @@ void disk_set_rng(Disk *d, gsl_rng *rng)
 static SimTime op_latency(Disk *d, const DiskOp *op)
 {
     SimTime mean = d->latency[op->is_write][op->sequential];
-    if (d->rng && d->gamma_shape > 0.0 && mean > 0)
-        return (SimTime)llround(
-            gsl_ran_gamma(d->rng, d->gamma_shape, (double)mean / d->gamma_shape));
+    if (d->rng && d->p.latency_cov > 0.0)
+        return (SimTime)llround(sim_rng_gamma_mean_cov(d->rng, (double)mean, d->p.latency_cov));
     if (!d->rng || op->sequential || d->p.rotation_s <= 0.0)
         return mean;
     SimTime turn = sim_time_from_s(d->p.rotation_s);

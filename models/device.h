@@ -1,9 +1,11 @@
 /* Devices behind dom0's back-ends: a block device (Disk) and a full-duplex
  * Ethernet port (Nic), both event-driven on the Sim.  The caller says
  * whether an operation is sequential.  The only randomness is a spinning
- * disk's rotational position (ROTATIONAL LATENCY below), drawn from a
- * stream the caller gives (disk_set_rng); without one, and for flash and
- * the NIC, the devices are deterministic.
+ * disk's rotational position (ROTATIONAL LATENCY below) and, when a user
+ * sets latency_cov, each op's access latency (LATENCY VARIATION), drawn
+ * from a stream the caller gives (disk_set_rng); without one, for flash
+ * at the default latency_cov 0, and for the NIC, the devices are
+ * deterministic.
  *
  * DISK SERVICE MODEL
  *
@@ -116,7 +118,7 @@
  * Gamma because it is positive, its two parameters fit a mean and a CoV
  * exactly, c = 1 is the exponential (so M/M/1 checks apply) and E[S^2] =
  * L^2 (1 + c^2) is closed, as the Pollaczek-Khinchine mean wait wants.  The
- * draw is rounded to the ns (|bias| <= 0.5 ns).  No presets sets it: no
+ * draw is rounded to the ns (|bias| <= 0.5 ns).  No preset sets it: no
  * published per-op CoV of the S3700's or P3700's device latency (without
  * the host stack) was found to adopt (docs/CALIBRATION.md, "Devices"), so
  * flash stays deterministic by default and the key lets a user switch a

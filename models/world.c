@@ -261,6 +261,7 @@ static gboolean host_config(SimJsonDoc *doc, const cJSON *root, const cJSON *jh,
         .costs =
             {
                 .back_packet_ns = jget_num(net, "back_packet_us") * 1e3,
+                .back_packet_cov = jget_num(net, "back_packet_cov"),
                 .copy_ns_per_byte = jget_num(net, "copy_ns_per_byte"),
                 .nic_packet_ns = jget_num(net, "nic_packet_us") * 1e3,
                 .front_packet_ns = jget_num(net, "front_packet_us") * 1e3,
