@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sim/sim_error.h"
+#include "sim/sim_rng.h"
 #include "sim/sim_stats.h"
 
 /* ================================================================= Disk */
@@ -27,7 +28,7 @@ struct Disk {
     DiskParams p;
     /* Latencies in whole ns, indexed [is_write][sequential]. */
     SimTime latency[2][2];
-    gsl_rng *rng; /* rotational position of random ops; NULL: deterministic */
+    gsl_rng *rng; /* rotational position or latency draws; NULL: deterministic */
 
     GQueue host;    /* DiskReq *, FIFO in front of the device */
     GQueue device;  /* DiskReq *, accepted but not yet in service */
@@ -89,6 +90,19 @@ gboolean disk_params_validate(const DiskParams *p, GError **err)
         g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT,
                     "rotation_s = %g s: must be at most twice the random latencies (%g, %g s)",
                     p->rotation_s, p->random_read_latency_s, p->random_write_latency_s);
+        return FALSE;
+    }
+    if (!(p->latency_cov >= 0.0) || p->latency_cov > DISK_MAX_LATENCY_COV) {
+        g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT, "latency_cov = %g: must be 0..%g",
+                    p->latency_cov, DISK_MAX_LATENCY_COV);
+        return FALSE;
+    }
+    /* One source of variation per op: a spinning disk's is its rotation. */
+    if (p->latency_cov > 0.0 && p->rotation_s > 0.0) {
+        g_set_error(err, DOM0SIM_ERROR, DOM0SIM_ERROR_INPUT,
+                    "latency_cov = %g: needs rotation_s = 0 (a spinning disk varies by its "
+                    "rotation), rotation_s is %g s",
+                    p->latency_cov, p->rotation_s);
         return FALSE;
     }
     if (p->queue_depth < 1 || p->queue_depth > DISK_MAX_QUEUE_DEPTH) {
@@ -330,11 +344,14 @@ void disk_set_rng(Disk *d, gsl_rng *rng)
     d->rng = rng;
 }
 
-/* An op's access latency: its mean, or for a random op on a spinning disk
+/* An op's access latency: its mean; with a stream and latency_cov > 0 a
+ * gamma draw of that mean and CoV; or for a random op on a spinning disk
  * with a stream, the seek part plus a uniform rotational wait. */
 static SimTime op_latency(Disk *d, const DiskOp *op)
 {
     SimTime mean = d->latency[op->is_write][op->sequential];
+    if (d->rng && d->p.latency_cov > 0.0)
+        return (SimTime)llround(sim_rng_gamma_mean_cov(d->rng, (double)mean, d->p.latency_cov));
     if (!d->rng || op->sequential || d->p.rotation_s <= 0.0)
         return mean;
     SimTime turn = sim_time_from_s(d->p.rotation_s);

@@ -1,9 +1,11 @@
 /* Devices behind dom0's back-ends: a block device (Disk) and a full-duplex
  * Ethernet port (Nic), both event-driven on the Sim.  The caller says
  * whether an operation is sequential.  The only randomness is a spinning
- * disk's rotational position (ROTATIONAL LATENCY below), drawn from a
- * stream the caller gives (disk_set_rng); without one, and for flash and
- * the NIC, the devices are deterministic.
+ * disk's rotational position (ROTATIONAL LATENCY below) and, when a user
+ * sets latency_cov, each op's access latency (LATENCY VARIATION), drawn
+ * from a stream the caller gives (disk_set_rng); without one, for flash
+ * at the default latency_cov 0, and for the NIC, the devices are
+ * deterministic.
  *
  * DISK SERVICE MODEL
  *
@@ -109,6 +111,20 @@
  * wait.  Flash has no moving part and no published per-op latency
  * distribution adopted here: ssd and nvme stay deterministic (rotation 0).
  *
+ * LATENCY VARIATION.  With latency_cov = c > 0 (and a stream), every op's
+ * access latency (random or sequential, not its transfer) is drawn from a
+ * gamma distribution of shape 1 / c^2 and scale L c^2: mean L, the
+ * calibrated latency, so every calibrated mean figure stays, and CoV c.
+ * Gamma because it is positive, its two parameters fit a mean and a CoV
+ * exactly, c = 1 is the exponential (so M/M/1 checks apply) and E[S^2] =
+ * L^2 (1 + c^2) is closed, as the Pollaczek-Khinchine mean wait wants.  The
+ * draw is rounded to the ns (|bias| <= 0.5 ns).  No preset sets it: no
+ * published per-op CoV of the S3700's or P3700's device latency (without
+ * the host stack) was found to adopt (docs/CALIBRATION.md, "Devices"), so
+ * flash stays deterministic by default and the key lets a user switch a
+ * measured figure on.  A spinning disk's variation is its rotation, so
+ * latency_cov > 0 requires rotation_s = 0 (one draw per op).
+ *
  * Known deviations: the QD1 random read takes 53.3 / 19.6 us, not the
  * datasheets' 50 / 20 us (one integer P cannot fit both IOPS and latency
  * exactly), and not the ~150 us AnandTech measured through a host stack; write
@@ -149,10 +165,16 @@ typedef struct {
     double seq_read_latency_s;     /* ... of a sequential read, s, >= 0 */
     double seq_write_latency_s;    /* ... of a sequential write, s, >= 0 */
     int parallelism;               /* ops serviced at once, 1..queue_depth */
-    int queue_depth;   /* ops the device accepts at once, parallelism..DISK_MAX_QUEUE_DEPTH */
-    double rotation_s; /* one revolution, s; 0 for flash (no rotational variation); at most
-                        * twice each random latency */
+    int queue_depth;    /* ops the device accepts at once, parallelism..DISK_MAX_QUEUE_DEPTH */
+    double rotation_s;  /* one revolution, s; 0 for flash (no rotational variation); at most
+                         * twice each random latency */
+    double latency_cov; /* coefficient of variation of every op's access latency (gamma,
+                         * mean kept), 0..DISK_MAX_LATENCY_COV; 0: each op at its mean.  Only
+                         * with rotation_s 0.  See LATENCY VARIATION. */
 } DiskParams;
+
+/* Bounds latency_cov: a gamma of CoV 10 has shape 0.01, already all tail. */
+#define DISK_MAX_LATENCY_COV 10.0
 
 /* NVMe allows 65,536 entries per queue; no device accepts more at once. */
 #define DISK_MAX_QUEUE_DEPTH 65536
@@ -193,8 +215,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Disk, disk_free)
 
 const DiskParams *disk_params(const Disk *d);
 
-/* Draws each random op's rotational position from `rng` (borrowed; NULL:
- * deterministic, every op at its mean latency).  See ROTATIONAL LATENCY. */
+/* Draws each random op's rotational position (rotation_s > 0), or each op's
+ * access latency (latency_cov > 0), from `rng` (borrowed; NULL:
+ * deterministic, every op at its mean latency).  See ROTATIONAL LATENCY and
+ * LATENCY VARIATION; either way one draw per op. */
 void disk_set_rng(Disk *d, gsl_rng *rng);
 
 /* Queues an op at the current time; done(disk, op, times, data) runs at its

@@ -6,6 +6,7 @@
 #include "models/host.h"
 #include "models/ring.h"
 #include "sim/sim_error.h"
+#include "sim/sim_rng.h"
 
 /* The largest GSO packet netfront hands netback: 64 KiB (XEN_NETIF_MAX_TX_SIZE
  * 0xFFFF in xen/include/public/io/netif.h). */
@@ -47,6 +48,7 @@ struct Vif {
     Domain *guest;
     int domid;
     VifConfig cfg;
+    gsl_rng *rng; /* draws back_packet_ns per packet when back_packet_cov > 0, else NULL */
     unsigned mtu;
     Ring *tx, *rx;
     uint32_t front_port, back_port;
@@ -61,6 +63,14 @@ struct Vif {
 
     uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes, rx_drops, tx_msgs, rx_msgs;
 };
+
+/* netback's fixed CPU cost of one packet, ns: its mean, or a gamma draw of
+ * that mean and CoV back_packet_cov from the vif's stream. */
+static double back_packet_cost(Vif *v)
+{
+    return sim_rng_gamma_mean_cov(v->rng, v->cfg.costs.back_packet_ns,
+                                  v->cfg.costs.back_packet_cov);
+}
 
 /* ---- ownership ---------------------------------------------------------------- */
 
@@ -221,7 +231,7 @@ static void tx_kick(Vif *v)
             for (unsigned i = 1; i < k->pages && ring_unconsumed_requests(v->tx) > 0; i++)
                 ring_take_request(v->tx, NULL);
             const NetCosts *c = &v->cfg.costs;
-            double fixed = c->back_packet_ns, copy = c->copy_ns_per_byte * (double)k->bytes;
+            double fixed = back_packet_cost(v), copy = c->copy_ns_per_byte * (double)k->bytes;
             work_item_init(&k->item, fixed + copy, work_mem_share(c->mem_fraction, fixed, copy),
                            v->guest->mem, WORK_T3, tx_work_done, k);
             v->tx_busy = true;
@@ -336,7 +346,7 @@ static void rx_kick(Vif *v)
     }
     g_queue_pop_head(&v->rx_queue);
     const NetCosts *c = &v->cfg.costs;
-    double fixed = c->back_packet_ns, copy = c->copy_ns_per_byte * (double)k->bytes;
+    double fixed = back_packet_cost(v), copy = c->copy_ns_per_byte * (double)k->bytes;
     work_item_init(&k->item, fixed + copy, work_mem_share(c->mem_fraction, fixed, copy),
                    v->guest->mem, WORK_T3, rx_work_done, k);
     v->rx_busy = true;
@@ -477,6 +487,10 @@ Vif *vif_new(Host *h, Domain *g, const VifConfig *cfg, GError **err)
     v->domid = g->domid;
     v->cfg = *cfg;
     v->mtu = nic_mtu(h->nic);
+    if (cfg->costs.back_packet_cov > 0.0) {
+        g_autofree char *stream = g_strdup_printf("%s.netback", g->name);
+        v->rng = sim_rng(v->sim, stream);
+    }
     v->tx = tx;
     v->rx = rx;
     v->connected = true;

@@ -45,7 +45,8 @@ struct Host;
 /* CPU costs of the split network driver and dom0's NIC path, ns on a
  * reference core. */
 typedef struct {
-    double back_packet_ns;   /* netback per packet, TX or RX */
+    double back_packet_ns;   /* netback per packet, TX or RX (its mean) */
+    double back_packet_cov;  /* CoV of a packet's back_packet_ns, gamma draw; 0: fixed */
     double copy_ns_per_byte; /* grant copy, fully memory-bound */
     double nic_packet_ns;    /* dom0's NIC driver and bridge per received frame burst */
     double front_packet_ns;  /* netfront per packet, in the guest */

@@ -174,6 +174,8 @@ static gboolean disk_config(SimJsonDoc *doc, const cJSON *jd, int i, DiskParams 
         p->queue_depth = (int)x;
     if (jget_num_opt(jd, "rotation_ms", &x))
         p->rotation_s = x / 1e3;
+    if (jget_num_opt(jd, "latency_cov", &x))
+        p->latency_cov = x;
     GError *derr = NULL;
     if (!disk_params_validate(p, &derr)) {
         g_autofree char *path = g_strdup_printf("hosts[%d].disk", i);
@@ -259,6 +261,7 @@ static gboolean host_config(SimJsonDoc *doc, const cJSON *root, const cJSON *jh,
         .costs =
             {
                 .back_packet_ns = jget_num(net, "back_packet_us") * 1e3,
+                .back_packet_cov = jget_num(net, "back_packet_cov"),
                 .copy_ns_per_byte = jget_num(net, "copy_ns_per_byte"),
                 .nic_packet_ns = jget_num(net, "nic_packet_us") * 1e3,
                 .front_packet_ns = jget_num(net, "front_packet_us") * 1e3,

@@ -1,5 +1,7 @@
 #include "sim/sim_rng.h"
 
+#include <gsl/gsl_randist.h>
+
 struct SimRngSet {
     uint64_t seed;
     GHashTable *streams; /* component name (owned) -> gsl_rng * (owned) */
@@ -65,4 +67,12 @@ gsl_rng *sim_rng_stream(SimRngSet *set, const char *component)
     gsl_rng_set(r, s32 ? s32 : 1);
     g_hash_table_insert(set->streams, g_strdup(component), r);
     return r;
+}
+
+double sim_rng_gamma_mean_cov(gsl_rng *r, double mean, double cov)
+{
+    if (!r || !(cov > 0.0) || !(mean > 0.0))
+        return mean;
+    double shape = 1.0 / (cov * cov);
+    return gsl_ran_gamma(r, shape, mean / shape);
 }

@@ -26,4 +26,9 @@ gsl_rng *sim_rng_stream(SimRngSet *set, const char *component);
  * scenario seed mixed with the FNV-1a hash of the name). */
 uint64_t sim_rng_derive_seed(uint64_t seed, const char *component);
 
+/* A gamma draw of the given mean and coefficient of variation (shape
+ * 1 / cov^2, scale mean cov^2): one generator call; `mean` itself when cov
+ * <= 0, mean <= 0 or r is NULL (the deterministic model). */
+double sim_rng_gamma_mean_cov(gsl_rng *r, double mean, double cov);
+
 #endif

@@ -3,6 +3,7 @@
  * framing and full duplex; and conservation of bytes and time in both. */
 #include "tests/check_main.h"
 #include <check.h>
+#include <gsl/gsl_randist.h>
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
@@ -614,6 +615,163 @@ START_TEST(disk_rotational_latency_uniform)
 }
 END_TEST
 
+/* LATENCY VARIATION (device.h): with latency_cov = c and a stream, each
+ * op's access latency is gamma of mean L and CoV c.  Zero-byte ops one after
+ * another (QD1) take exactly their drawn latency.  Over n ops the sample
+ * mean has standard error c L / sqrt n, and the sample standard deviation s
+ * has standard error sigma sqrt((kappa - 1) / (4 n)) (delta method on s^2,
+ * whose variance is sigma^4 (kappa - 1) / n), kappa = 3 + 6 c^2 the gamma's
+ * kurtosis.  Both are held to 4 standard errors (a false failure once in
+ * ~16,000 seeds; the seed is fixed, so the test is deterministic). */
+typedef struct {
+    bool is_write, sequential;
+    double cov;
+} CovCase;
+
+static const CovCase cov_cases[] = {
+    {false, false, 0.25}, /* nvme random read, L = 18.103 us */
+    {true, true, 1.0},    /* nvme sequential write, L = 17.952 us: exponential */
+};
+
+typedef struct {
+    DiskOp op;
+    int left;
+    double sum, sum2;
+    uint64_t hash; /* FNV-1a over the completion times */
+} Zero;
+
+static void zero_done(Disk *d, const DiskOp *op, const DiskOpTimes *t, void *data)
+{
+    Zero *z = data;
+    (void)op;
+    double s = sim_time_to_s(t->completed - t->started);
+    z->sum += s;
+    z->sum2 += s * s;
+    z->hash = (z->hash ^ (uint64_t)t->completed) * 0x100000001b3ULL;
+    if (--z->left > 0)
+        disk_submit(d, z->op, zero_done, z);
+}
+
+static Zero zero_run(double cov, bool with_rng, DiskOp op, uint64_t seed, int n)
+{
+    g_autoptr(Sim) sim = sim_new(seed);
+    DiskParams p = preset("nvme");
+    p.latency_cov = cov;
+    g_autoptr(Disk) d = make_disk(sim, &p);
+    if (with_rng)
+        disk_set_rng(d, sim_rng(sim, "h0.disk"));
+    Zero z = {.op = op, .left = n, .hash = 0xcbf29ce484222325ULL};
+    disk_submit(d, op, zero_done, &z);
+    sim_run(sim, SIM_TIME_MAX);
+    return z;
+}
+
+START_TEST(disk_latency_gamma_mean_and_cov)
+{
+    const CovCase *c = &cov_cases[_i];
+    const int n = 100000;
+    DiskParams p = preset("nvme");
+    double L = c->is_write ? (c->sequential ? p.seq_write_latency_s : p.random_write_latency_s)
+                           : (c->sequential ? p.seq_read_latency_s : p.random_read_latency_s);
+    L = sim_time_to_s(sim_time_from_s(L)); /* the model keeps whole ns */
+    DiskOp op = {.bytes = 0, .is_write = c->is_write, .sequential = c->sequential};
+    Zero z = zero_run(c->cov, true, op, 7, n);
+    double mean = z.sum / n, sd = sqrt((z.sum2 - z.sum * z.sum / n) / (n - 1));
+    double sigma = c->cov * L, kappa = 3.0 + 6.0 * c->cov * c->cov;
+    double se_mean = sigma / sqrt(n), se_sd = sigma * sqrt((kappa - 1.0) / (4.0 * n));
+    ck_assert_msg(fabs(mean - L) < 4.0 * se_mean, "mean %.4f us, want %.4f +- %.4f", mean * 1e6,
+                  L * 1e6, 4.0 * se_mean * 1e6);
+    ck_assert_msg(fabs(sd - sigma) < 4.0 * se_sd, "sd %.4f us, want %.4f +- %.4f", sd * 1e6,
+                  sigma * 1e6, 4.0 * se_sd * 1e6);
+}
+END_TEST
+
+/* CoV 0 is the deterministic model: with a stream and latency_cov 0, a mixed
+ * sequence of ops completes at the very same ns as without a stream (and
+ * every op takes its one latency); a CoV > 0 changes them. */
+START_TEST(disk_latency_cov_zero_is_deterministic)
+{
+    DiskOp op = {.bytes = 4 * KIB, .is_write = true};
+    Zero a = zero_run(0.0, true, op, 3, 2000), b = zero_run(0.0, false, op, 3, 2000);
+    ck_assert_uint_eq(a.hash, b.hash);
+    ck_assert_double_eq_tol(a.sum2 / 2000 - (a.sum / 2000) * (a.sum / 2000), 0.0, 1e-18);
+    Zero c = zero_run(0.3, true, op, 3, 2000);
+    ck_assert_uint_ne(c.hash, b.hash);
+}
+END_TEST
+
+/* An M/G/1 queue: one server (parallelism 1), Poisson arrivals at rate lambda,
+ * zero-byte ops whose service is the gamma latency of mean L and CoV c.  The
+ * Pollaczek-Khinchine mean wait is W = lambda E[S^2] / (2 (1 - rho)), E[S^2]
+ * = L^2 (1 + c^2), rho = lambda L.  Over R independent replications (seeds)
+ * of n arrivals, each replication's mean wait (the first n / 20 ops deleted
+ * as warm-up from the empty start) is one observation; the Student-t 95% CI
+ * of their mean, t(0.975, R - 1) = 2.093 for R = 20, must cover W. */
+typedef struct {
+    Sim *sim;
+    Disk *d;
+    gsl_rng *arr;
+    double lambda;
+    int left, done, skip;
+    double wait_sum;
+} Mg1;
+
+static void mg1_done(Disk *d, const DiskOp *op, const DiskOpTimes *t, void *data)
+{
+    (void)d;
+    (void)op;
+    Mg1 *m = data;
+    if (m->done++ >= m->skip)
+        m->wait_sum += sim_time_to_s(t->started - t->submitted);
+}
+
+static void mg1_arrive(Sim *sim, void *data)
+{
+    Mg1 *m = data;
+    disk_submit(m->d, (DiskOp){.bytes = 0}, mg1_done, m);
+    if (--m->left > 0)
+        sim_after(sim, sim_time_from_s(gsl_ran_exponential(m->arr, 1.0 / m->lambda)), mg1_arrive,
+                  m);
+}
+
+START_TEST(disk_latency_mg1_pollaczek_khinchine)
+{
+    const int R = 20, n = 40000;
+    const double L = 100e-6, c = 0.5, lambda = 7000.0, rho = lambda * L;
+    const double W = lambda * L * L * (1.0 + c * c) / (2.0 * (1.0 - rho)); /* 145.83 us */
+    double sum = 0.0, sum2 = 0.0;
+    for (int r = 0; r < R; r++) {
+        g_autoptr(Sim) sim = sim_new(100 + (uint64_t)r);
+        DiskParams p = {.read_bytes_per_s = 1e9,
+                        .write_bytes_per_s = 1e9,
+                        .random_read_latency_s = L,
+                        .random_write_latency_s = L,
+                        .seq_read_latency_s = L,
+                        .seq_write_latency_s = L,
+                        .parallelism = 1,
+                        .queue_depth = 1,
+                        .latency_cov = c};
+        g_autoptr(Disk) d = make_disk(sim, &p);
+        disk_set_rng(d, sim_rng(sim, "h0.disk"));
+        Mg1 m = {.sim = sim,
+                 .d = d,
+                 .arr = sim_rng(sim, "arrivals"),
+                 .lambda = lambda,
+                 .left = n,
+                 .skip = n / 20};
+        sim_after(sim, 0, mg1_arrive, &m);
+        sim_run(sim, SIM_TIME_MAX);
+        ck_assert_int_eq(m.done, n);
+        double w = m.wait_sum / (n - m.skip);
+        sum += w;
+        sum2 += w * w;
+    }
+    double mean = sum / R, se = sqrt((sum2 - sum * sum / R) / (R - 1) / R);
+    ck_assert_msg(fabs(mean - W) < 2.093 * se, "mean wait %.3f us +- %.3f, P-K %.3f us", mean * 1e6,
+                  2.093 * se * 1e6, W * 1e6);
+}
+END_TEST
+
 START_TEST(disk_free_with_pending_ops)
 {
     g_autoptr(Sim) sim = sim_new(1);
@@ -674,7 +832,19 @@ static void rotation_too_long(DiskParams *p)
     p->rotation_s = 8e-3;
 }
 
+static void cov_negative(DiskParams *p)
+{
+    p->latency_cov = -0.1;
+}
+static void cov_on_spinning_disk(DiskParams *p)
+{
+    p->rotation_s = 50e-6;
+    p->latency_cov = 0.5;
+}
+
 static const BadDisk bad_disks[] = {
+    {cov_negative, "latency_cov = -0.1: must be 0..10"},
+    {cov_on_spinning_disk, "latency_cov = 0.5: needs rotation_s = 0"},
     {rotation_too_long, "rotation_s = 0.008 s: must be at most twice the random latencies"},
     {bad_read_bw, "read_bytes_per_s = 0: must be > 0 and finite"},
     {bad_write_bw, "write_bytes_per_s = inf: must be > 0 and finite"},
@@ -914,6 +1084,9 @@ static Suite *device_suite(void)
     tcase_add_test(tc, disk_conservation_and_littles_law);
     tcase_add_test(tc, disk_free_with_pending_ops);
     tcase_add_test(tc, disk_rotational_latency_uniform);
+    tcase_add_loop_test(tc, disk_latency_gamma_mean_and_cov, 0, (int)G_N_ELEMENTS(cov_cases));
+    tcase_add_test(tc, disk_latency_cov_zero_is_deterministic);
+    tcase_add_test(tc, disk_latency_mg1_pollaczek_khinchine);
     tcase_add_loop_test(tc, disk_validation_errors, 0, (int)G_N_ELEMENTS(bad_disks));
     tcase_add_test(tc, disk_presets_known_and_unknown);
     suite_add_tcase(s, tc);

@@ -41,6 +41,50 @@ START_TEST(web_latency_is_the_sum_of_its_stages)
 }
 END_TEST
 
+/* The same guest with hosts[].net.back_packet_cov = 1: each packet's netback
+ * CPU (1 us mean) is drawn exponential, so a request's latency is the
+ * 193522 ns of the other stages plus G, the sum of its RX and TX netback
+ * draws: Gamma(2, 1 us).  Its mean stays 195522 ns (standard error sqrt 2
+ * us / sqrt n); its 99th percentile is 193522 ns + 6.6384 us (e^-x (1 + x)
+ * = 0.01), whose sample estimate over n = 10,000 requests has standard
+ * error sqrt(0.99 x 0.01 / n) / f(6.6384 us) = 0.1145 us, f the Gamma(2)
+ * density.  Both within 4 standard errors (the mean may sit up to 0.5%
+ * above, as above, from the rare overlap).  back_packet_cov 0, written
+ * out, gives the deterministic model's exact p99. */
+static Sim *web_alone(double cov, int duration_s)
+{
+    g_autofree char *js = g_strdup_printf(
+        "{\"name\": \"lat\", \"duration_s\": %d, \"seed\": 1, \"policy\": \"native\","
+        " \"policy_params\": {\"native\": {\"vcpus\": 2, \"socket\": 0, \"pinned\": true}},"
+        " \"hosts\": [{\"name\": \"h0\", \"net\": {\"back_packet_cov\": %g}}],"
+        " \"vms\": [{\"name\": \"web\", \"host\": \"h0\", \"memory_mb\": 1024, \"socket\": 0,"
+        "   \"pin\": true, \"workload\": {\"type\": \"web\", \"rate_per_s\": 10, \"cpu_us\": "
+        "100}}]}",
+        duration_s, cov);
+    return scenario_run(js, NULL);
+}
+
+START_TEST(netback_packet_cost_gamma)
+{
+    const double rest = 193522e-9, stages = 195522e-9, p99_want = rest + 6.638352e-6;
+    Sim *sim = web_alone(1.0, 1000);
+    double n = scenario_metric(sim, "web.web.completed");
+    double p99 = scenario_metric(sim, "web.web.latency_p99_s");
+    double mean = scenario_metric(sim, "web.web.latency_mean_s");
+    ck_assert_double_gt(n, 9800);
+    double se_mean = sqrt(2.0) * 1e-6 / sqrt(n), se_p99 = 0.1145e-6 * sqrt(10000.0 / n);
+    ck_assert_msg(mean >= stages - 4 * se_mean && mean <= stages * 1.005,
+                  "mean %.9f s, want %.9f s", mean, stages);
+    ck_assert_msg(fabs(p99 - p99_want) < 4 * se_p99, "p99 %.9f s, want %.9f +- %.9f s", p99,
+                  p99_want, 4 * se_p99);
+    sim_free(sim);
+    sim = web_alone(0.0, 100);
+    ck_assert_msg(fabs(scenario_metric(sim, "web.web.latency_p99_s") - stages) <= 1e-9,
+                  "cov 0: p99 %.9f s", scenario_metric(sim, "web.web.latency_p99_s"));
+    sim_free(sim);
+}
+END_TEST
+
 /* Thesis figure 2.8a in small: a web guest (10 closed clients) beside n
  * IOzone guests doing 4 KiB random reads on an NVMe disk, dom0 with 2
  * vCPUs and a management agent.  Under native the guests' back-end work
@@ -164,6 +208,7 @@ static Suite *netif_suite(void)
     TCase *tc = tcase_create("netif");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, web_latency_is_the_sum_of_its_stages);
+    tcase_add_test(tc, netback_packet_cost_gamma);
     tcase_add_test(tc, io_guests_slow_web_under_native_not_closer);
     tcase_add_test(tc, web_faster_with_dom0_on_its_socket);
     tcase_add_test(tc, rx_drops_when_the_guest_posts_no_buffers);
