@@ -77,9 +77,13 @@ double sim_tally_ci95(const SimTally *t);
  * ed., 9.5.3, non-overlapping batch means with a fixed number of batches;
  * Schmeiser 1982: 10 to 30 batches).  The up to b - 1 stored batches and
  * the partial one outside the b batches make the mean's true interval
- * slightly narrower than this one.  The lag-1 autocorrelation of the b
- * batch means is reported: well above 0 says the batches are too short
- * for the interval to hold (Law and Carson 1979). */
+ * slightly narrower than this one.  When the lag-1 autocorrelation of
+ * those b batch means is SIM_BM_LAG1_MAX or more, the batches are too short
+ * (Law and Carson 1979; Fishman's LBATCH doubles the batch size until it
+ * is not significant): the interval is taken again over b in
+ * SIM_BM_BATCHES / 2 .. SIM_BM_MAX_BATCHES / 2, by the same rule.  The
+ * lag-1 of the b batches used is reported: well above 0 still says the
+ * run is too short for the interval to hold. */
 #define SIM_BM_MIN_BATCH 5
 #define SIM_BM_STORED 512
 #define SIM_BM_BATCHES 20     /* fewest batches of an interval */
