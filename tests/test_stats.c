@@ -380,6 +380,41 @@ START_TEST(web_latency_batch_means)
 }
 END_TEST
 
+/* output.warmup_s reaches the web and IOzone workloads: the data they keep
+ * starts there, and without the key at MSER-5's choice. */
+START_TEST(web_iozone_warmup)
+{
+    const char *js =
+        "{\"name\": \"wu\", \"duration_s\": 4, \"seed\": 3, \"policy\": \"native\","
+        " \"hosts\": [{\"name\": \"h0\", \"sockets\": 2, \"cores_per_socket\": 8}],"
+        " \"vms\": [{\"name\": \"web\", \"host\": \"h0\", \"memory_mb\": 1024,"
+        "   \"workload\": {\"type\": \"web\", \"rate_per_s\": 500, \"cpu_us\": 100}},"
+        "  {\"name\": \"io1\", \"host\": \"h0\", \"memory_mb\": 1024, \"workload\": {\"type\":"
+        "   \"iozone\", \"test\": \"random-read\", \"file_mb\": 256, \"record_kb\": 4,"
+        "   \"outstanding\": 2}}]}";
+    const char *sets[] = {"output.warmup_s=1", NULL};
+    for (int k = 0; k < 2; k++) {
+        Sim *sim = scenario_run(js, k ? sets : NULL);
+        static const char *const keys[][3] = {
+            {"web.web.warmup_deleted_s", "web.web.mser5_truncation_s",
+             "web.web.latency_steady_ci95_s"},
+            {"io1.io.warmup_deleted_s", "io1.io.mser5_truncation_s",
+             "io1.io.record_latency_steady_ci95_s"}};
+        for (int g = 0; g < 2; g++) {
+            double from = scenario_metric(sim, keys[g][0]);
+            double mser = scenario_metric(sim, keys[g][1]);
+            double ci = scenario_metric(sim, keys[g][2]);
+            ck_assert_msg(isfinite(ci) && ci > 0.0, "%s = %g", keys[g][2], ci);
+            if (k)
+                ck_assert_double_eq(from, 1.0);
+            else
+                ck_assert_double_eq(from, mser);
+        }
+        sim_free(sim);
+    }
+}
+END_TEST
+
 static Suite *stats_suite(void)
 {
     Suite *s = suite_create("stats");
@@ -389,6 +424,7 @@ static Suite *stats_suite(void)
     tcase_add_test(tc, mser_finds_the_transient);
     tcase_add_test(tc, mser5_after_merges);
     tcase_add_test(tc, batches_merge_bounded);
+    tcase_add_test(tc, web_iozone_warmup);
     suite_add_tcase(s, tc);
     TCase *cov = tcase_create("coverage");
     tcase_set_timeout(cov, 300);
