@@ -49,6 +49,8 @@ void iozone_detach(Iozone *z);
  * (seconds) per completed record (models/multiobj.h). */
 void iozone_sample(const Iozone *z, double disk_io_s, MultiobjSample *s);
 /* Writes `<vm>.io.*` and `<vm>.iozone.*` metrics. */
+/* Observations before warmup (>= 0) are deleted; warmup < 0: MSER-5 (sim_stats.h). */
+void iozone_set_warmup(Iozone *z, SimTime warmup);
 void iozone_finish(Iozone *z);
 
 /* Writes the IOzone `-R` report of these runs (Iozone *, any order): one

@@ -34,6 +34,8 @@ void web_detach(Web *w);
 /* Requests sent by the clients and responses completed, their mean latency,
  * and as service the guest CPU of one request (models/multiobj.h). */
 void web_sample(const Web *w, MultiobjSample *s);
+/* Observations before warmup (>= 0) are deleted; warmup < 0: MSER-5 (sim_stats.h). */
+void web_set_warmup(Web *w, SimTime warmup);
 void web_finish(Web *w);
 
 #endif

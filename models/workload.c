@@ -136,6 +136,10 @@ Workload *workload_new(Sim *sim, const char *vm, const cJSON *spec)
 void workload_set_warmup(Workload *w, SimTime warmup)
 {
     sim_bm_init(w->steady, warmup);
+    if (w->web)
+        web_set_warmup(w->web, warmup);
+    if (w->iozone)
+        iozone_set_warmup(w->iozone, warmup);
 }
 
 void workload_free(Workload *w)
@@ -361,11 +365,5 @@ void workload_finish(Workload *w)
                     "%s.io.throughput_rps", w->vm);
     /* The steady-state mean and its batch-means interval (sim_stats.h);
      * without enough batches after the warm-up the interval is null. */
-    SimBatchResult br;
-    sim_bm_result(w->steady, &br);
-    sim_metric_setf(w->sim, isnan(br.mean) ? 0.0 : br.mean, "%s.io.response_mean_s", w->vm);
-    sim_metric_setf(w->sim, br.ci95, "%s.io.response_ci95_s", w->vm);
-    sim_metric_setf(w->sim, br.lag1, "%s.io.response_batch_lag1", w->vm);
-    sim_metric_setf(w->sim, br.deleted_s, "%s.io.warmup_deleted_s", w->vm);
-    sim_metric_setf(w->sim, br.mser5_s, "%s.io.mser5_truncation_s", w->vm);
+    sim_bm_publish(w->sim, w->steady, w->vm, "io.response", "io");
 }

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "sim/sim.h"
+
 void sim_tavg_init(SimTimeAvg *a, SimTime start, double value)
 {
     a->start = a->last = start;
@@ -100,12 +102,22 @@ void sim_bm_add(SimBatchMeans *b, SimTime t, double x)
         b->cur_start = t;
     b->n++;
     b->cur_sum += x;
+    b->cur5 += x;
+    if (b->n % SIM_BM_MIN_BATCH == 0) {
+        /* A batch of 5 is complete: its square, about the first one's mean. */
+        double y5 = b->cur5 / SIM_BM_MIN_BATCH;
+        if (b->n == SIM_BM_MIN_BATCH)
+            b->ref = y5;
+        b->cur_sq += (y5 - b->ref) * (y5 - b->ref);
+        b->cur5 = 0.0;
+    }
     if (++b->cur_n < b->m)
         return;
     if (b->nb == SIM_BM_STORED) {
         /* Full: neighbours merged, each batch twice as long. */
         for (unsigned i = 0; i < SIM_BM_STORED / 2; i++) {
             b->sum[i] = b->sum[2 * i] + b->sum[2 * i + 1];
+            b->sq[i] = b->sq[2 * i] + b->sq[2 * i + 1];
             b->start[i] = b->start[2 * i];
         }
         b->nb = SIM_BM_STORED / 2;
@@ -115,9 +127,11 @@ void sim_bm_add(SimBatchMeans *b, SimTime t, double x)
             return;
     }
     b->sum[b->nb] = b->cur_sum;
+    b->sq[b->nb] = b->cur_sq;
     b->start[b->nb] = b->cur_start;
     b->nb++;
     b->cur_sum = 0.0;
+    b->cur_sq = 0.0;
     b->cur_n = 0;
 }
 
@@ -147,15 +161,46 @@ unsigned sim_mser_truncation(const double *y, unsigned n)
     return best_d;
 }
 
-/* The batch-means interval of the stored batches from d on (at least
- * SIM_BM_BATCHES of them): ci95, lag1 and batches of *out. */
-static void batch_interval(const SimBatchMeans *b, unsigned d, SimBatchResult *out)
+unsigned sim_bm_mser5(const SimBatchMeans *b)
 {
-    unsigned r = b->nb - d;
-    unsigned nbat = SIM_BM_BATCHES;
-    for (unsigned c = SIM_BM_BATCHES + 1; c <= SIM_BM_MAX_BATCHES; c++)
+    if (b->nb < 2)
+        return 0;
+    /* Suffix sums over the stored batches d..nb-1 of the batches of 5 in
+     * them: k5 of them, s = sum (Y - ref), s2 = sum (Y - ref)^2. */
+    double per = (double)(b->m / SIM_BM_MIN_BATCH), s = 0.0, s2 = 0.0;
+    double best = INFINITY;
+    unsigned best_d = 0;
+    for (unsigned d = b->nb; d-- > 0;) {
+        s += b->sum[d] / SIM_BM_MIN_BATCH - per * b->ref;
+        s2 += b->sq[d];
+        if (d > b->nb / 2)
+            continue;
+        double k5 = per * (double)(b->nb - d);
+        double mser = fmax(s2 - s * s / k5, 0.0) / (k5 * k5);
+        if (mser <= best) {
+            best = mser;
+            best_d = d;
+        }
+    }
+    return best_d;
+}
+
+/* The b in lo..hi that leaves the fewest of r stored batches over, the
+ * smallest on a tie. */
+static unsigned batches_for(unsigned r, unsigned lo, unsigned hi)
+{
+    unsigned nbat = lo;
+    for (unsigned c = lo + 1; c <= hi; c++)
         if (r % c < r % nbat)
             nbat = c;
+    return nbat;
+}
+
+/* The interval of b batches cut from the end of the stored batches from d
+ * on: ci95, lag1 and batches of *out. */
+static void interval_of(const SimBatchMeans *b, unsigned d, unsigned nbat, SimBatchResult *out)
+{
+    unsigned r = b->nb - d;
     unsigned k = r / nbat;
     unsigned first = b->nb - k * nbat;
     double means[SIM_BM_MAX_BATCHES], grand = 0.0;
@@ -178,16 +223,24 @@ static void batch_interval(const SimBatchMeans *b, unsigned d, SimBatchResult *o
     out->lag1 = ss > 0.0 ? c1 / ss : 0.0;
 }
 
+/* The batch-means interval of the stored batches from d on (at least
+ * SIM_BM_BATCHES of them): 20-30 batches, or 10-15 twice as long when the
+ * lag-1 autocorrelation of the 20-30 says they are too short. */
+static void batch_interval(const SimBatchMeans *b, unsigned d, SimBatchResult *out)
+{
+    unsigned r = b->nb - d;
+    interval_of(b, d, batches_for(r, SIM_BM_BATCHES, SIM_BM_MAX_BATCHES), out);
+    if (out->lag1 >= SIM_BM_LAG1_MAX)
+        interval_of(b, d, batches_for(r, SIM_BM_BATCHES / 2, SIM_BM_MAX_BATCHES / 2), out);
+}
+
 void sim_bm_result(const SimBatchMeans *b, SimBatchResult *out)
 {
     *out =
         (SimBatchResult){.mean = NAN, .ci95 = NAN, .lag1 = NAN, .mser5_s = NAN, .deleted_s = NAN};
-    double y[SIM_BM_STORED] = {0};
-    for (unsigned i = 0; i < b->nb; i++)
-        y[i] = b->sum[i] / (double)b->m;
     /* Where kept data starts: the user's warm-up when nothing more goes. */
     double from_s = b->warmup > 0 ? sim_time_to_s(b->warmup) : 0.0;
-    unsigned d = sim_mser_truncation(y, b->nb);
+    unsigned d = sim_bm_mser5(b);
     if (d < b->nb)
         out->mser5_s = d > 0 ? sim_time_to_s(b->start[d]) : from_s;
     if (b->warmup >= 0)
@@ -207,4 +260,16 @@ void sim_bm_result(const SimBatchMeans *b, SimBatchResult *out)
     if (r < SIM_BM_BATCHES)
         return; /* too few batches for an interval */
     batch_interval(b, d, out);
+}
+
+void sim_bm_publish(Sim *sim, const SimBatchMeans *b, const char *vm, const char *what,
+                    const char *section)
+{
+    SimBatchResult br;
+    sim_bm_result(b, &br);
+    sim_metric_setf(sim, isnan(br.mean) ? 0.0 : br.mean, "%s.%s_mean_s", vm, what);
+    sim_metric_setf(sim, br.ci95, "%s.%s_ci95_s", vm, what);
+    sim_metric_setf(sim, br.lag1, "%s.%s_batch_lag1", vm, what);
+    sim_metric_setf(sim, br.deleted_s, "%s.%s.warmup_deleted_s", vm, section);
+    sim_metric_setf(sim, br.mser5_s, "%s.%s.mser5_truncation_s", vm, section);
 }

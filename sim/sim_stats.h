@@ -57,11 +57,15 @@ double sim_tally_ci95(const SimTally *t);
  *
  * Warm-up.  Either the user's: observations made before `warmup` are
  * deleted as they come (output.warmup_s); or, without one, MSER-5 (White
- * 1997; White, Cobb and Spratt 2000): over the stored batch means
- * Y_1..Y_N, the truncation d in 0..N/2 minimising
+ * 1997; White, Cobb and Spratt 2000): over the means Y_1..Y_N of
+ * consecutive batches of 5 observations, the truncation d minimising
  *   MSER(d) = sum_{i>d} (Y_i - mean(Y_{d+1..N}))^2 / (N - d)^2
- * is deleted.  With m = 5 this is White's MSER-5; a longer run truncates
- * in steps of its larger m (SIM_BM_STORED / 2 steps or more over the run).
+ * is deleted, d at most half the run.  The statistic is always that of
+ * batches of 5 (each stored batch also keeps the sum of the squares of
+ * its batches of 5 means, so merging loses nothing); only the candidate
+ * truncations are the stored batches' boundaries, in steps of m.  (An
+ * earlier version took the statistic over the stored means, i.e.
+ * MSER-m: at rho = 0.9 it deleted far more and cost coverage.)
  *
  * Mean and confidence interval.  The mean is that of every observation
  * left (the batch being filled included).  For its interval the R stored
@@ -73,13 +77,18 @@ double sim_tally_ci95(const SimTally *t);
  * ed., 9.5.3, non-overlapping batch means with a fixed number of batches;
  * Schmeiser 1982: 10 to 30 batches).  The up to b - 1 stored batches and
  * the partial one outside the b batches make the mean's true interval
- * slightly narrower than this one.  The lag-1 autocorrelation of the b
- * batch means is reported: well above 0 says the batches are too short
- * for the interval to hold (Law and Carson 1979). */
+ * slightly narrower than this one.  When the lag-1 autocorrelation of
+ * those b batch means is SIM_BM_LAG1_MAX or more, the batches are too short
+ * (Law and Carson 1979; Fishman's LBATCH doubles the batch size until it
+ * is not significant): the interval is taken again over b in
+ * SIM_BM_BATCHES / 2 .. SIM_BM_MAX_BATCHES / 2, by the same rule.  The
+ * lag-1 of the b batches used is reported: well above 0 still says the
+ * run is too short for the interval to hold. */
 #define SIM_BM_MIN_BATCH 5
 #define SIM_BM_STORED 512
 #define SIM_BM_BATCHES 20     /* fewest batches of an interval */
 #define SIM_BM_MAX_BATCHES 30 /* most */
+#define SIM_BM_LAG1_MAX 0.2   /* lag-1 from which batches are doubled */
 
 typedef struct {
     SimTime warmup;   /* observations before this are deleted; -1: MSER-5 */
@@ -90,7 +99,11 @@ typedef struct {
     double cur_sum;   /* the batch being filled */
     uint64_t cur_n;
     SimTime cur_start; /* time of its first observation */
+    double cur_sq;     /* sum of (mean of 5 - ref)^2 over its batches of 5 */
+    double cur5;       /* the batch of 5 being filled */
+    double ref;        /* the first batch of 5's mean: squares are about it */
     double sum[SIM_BM_STORED];
+    double sq[SIM_BM_STORED];     /* sum of (mean of 5 - ref)^2 in each batch */
     SimTime start[SIM_BM_STORED]; /* time of each batch's first observation */
 } SimBatchMeans;
 
@@ -110,6 +123,14 @@ void sim_bm_add(SimBatchMeans *b, SimTime t, double x);
 void sim_bm_result(const SimBatchMeans *b, SimBatchResult *out);
 /* The MSER truncation (in batches, 0..n/2) of the n values y. */
 unsigned sim_mser_truncation(const double *y, unsigned n);
+/* MSER-5's truncation of b, in stored batches (0 .. nb/2). */
+unsigned sim_bm_mser5(const SimBatchMeans *b);
+/* Publishes b's result as the metrics <vm>.<what>_mean_s, _ci95_s and
+ * _batch_lag1, and <vm>.<section>.warmup_deleted_s and .mser5_truncation_s
+ * (what = "io.response", section = "io", say); the mean is 0 without data. */
+struct Sim;
+void sim_bm_publish(struct Sim *sim, const SimBatchMeans *b, const char *vm, const char *what,
+                    const char *section);
 /* Student t quantile t(0.975, df). */
 double sim_t975(double df);
 
