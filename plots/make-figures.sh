@@ -2,7 +2,8 @@
 # Regenerates every figure of docs/FIGURES.md from scratch into figures/:
 # for each plots/specs/NAME.spec, the sweep (plots/sweep.sh, GNU parallel on
 # all local cores) into results/figures/NAME/ and the plot plots/NAME.gp
-# into figures/NAME.png and .svg; then the over-provisioning study
+# into figures/NAME.png and .svg (its summary.csv copied to
+# figures/data/NAME.csv); then the over-provisioning study
 # (plots/overprov.sh on a generated trace), the headline gain of closer
 # over native (plots/headline.sh), the multi-objective view
 # (plots/multiobjective.sh) into figures/multiobjective.png, .svg, .csv, and
@@ -49,6 +50,10 @@ for spec in plots/specs/*.spec; do
   plots/sweep.sh "$spec" "$out" "${JOBS[@]}" >"results/figures/$name.log" 2>&1 ||
     { echo "make-figures.sh: sweep $name failed; see results/figures/$name.log" >&2; exit 1; }
   gnuplot -e "summary='$out/summary.csv'; outbase='figures/$name'" "plots/$name.gp"
+  # The figure's numbers beside its image, for docs/FIGURES.md's tables
+  # (plots/figtable.sh reads them; the doc test checks the docs against them).
+  mkdir -p figures/data
+  cp "$out/summary.csv" "figures/data/$name.csv"
   echo "$name: figures/$name.png, .svg ($(( $(date +%s) - t0 )) s)"
 done
 if wanted overprov; then
