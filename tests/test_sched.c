@@ -636,7 +636,7 @@ static void case_run(const ShareCase *c, SchedMode mode, double *out)
     Harness *h = harness_new(mode, c->n_pcpus, NULL);
     SchedDom *doms[6];
     for (int i = 0; i < c->n_doms; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "d%d", i);
         doms[i] = sched_dom_new(h->s, name, c->d[i].weight, c->d[i].cap);
         CpuMask m = mask_of(c->d[i].first, c->d[i].count ? c->d[i].count : c->n_pcpus);
