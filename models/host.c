@@ -849,7 +849,13 @@ void host_finish(Host *h)
     if (h->cfg.mgmt_period > 0 && h->cfg.mgmt_cpu_ns > 0) {
         sim_metric_setf(sim, (double)h->mgmt_reports, "%s.heartbeat.reports", n);
         sim_metric_setf(sim, (double)h->mgmt_missed, "%s.heartbeat.missed", n);
-        sim_metric_setf(sim, sim_time_to_s(h->mgmt_max_delay), "%s.heartbeat.max_delay_s", n);
+        /* A report still running at the end has been late for its age so
+         * far: without it a node whose agent never reported again would
+         * read a maximum delay of 0. */
+        SimTime max_delay = h->mgmt_max_delay;
+        if (h->mgmt_running && sim_now(sim) - h->mgmt_item.submitted > max_delay)
+            max_delay = sim_now(sim) - h->mgmt_item.submitted;
+        sim_metric_setf(sim, sim_time_to_s(max_delay), "%s.heartbeat.max_delay_s", n);
         /* A report's time from being due to done (docs/MODEL.md, "the
          * management agent": c / (1 - rho) behind back-end work of load rho). */
         if (h->mgmt_reports > 0)

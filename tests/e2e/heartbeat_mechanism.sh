@@ -44,6 +44,14 @@ s=$(run_point th98 native "$SC" "${one[@]}" "${agent[@]}" --set vms[0].workload.
 check "v[1] == 30" "rho 0.98: declared failed at D = 30 s ($(metric "$s" h0.declared_failed_at_s))" \
   "$(metric "$s" h0.declared_failed_at_s)"
 
+# rho = 8 x 500 x 260 us = 1.04: the first report, due at the agent's first
+#    run, never completes, so the run's maximum report delay is its age at the
+#    end, at least the 100 s horizon less the 10 s period (it read 0).
+s=$(run_point th104 native "$SC" "${one[@]}" "${agent[@]}" --set vms[0].workload.service_us=260)
+check "v[1] == 0 && v[2] >= 90 && v[2] <= 100" \
+  "rho 1.04: no report done ($(metric "$s" h0.heartbeat.reports)), max delay $(metric "$s" h0.heartbeat.max_delay_s) s, the unfinished report's age" \
+  "$(metric "$s" h0.heartbeat.reports) $(metric "$s" h0.heartbeat.max_delay_s)"
+
 # 3. The figure's horizon lets its timeout fire: a stall that starts at t
 #    is declared at t + D, so a run of 3 D sees every stall starting in its
 #    first 2 D (at 420 s with D = 300 s only those in the first 120 s).
