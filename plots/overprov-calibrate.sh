@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Calibration of the over-provisioning study (issue 6): how much dom0 CPU a
+# Calibration of the over-provisioning study: how much dom0 CPU a
 # guest's resource use causes, in the units of a Google task_usage row.
 #
 #   plots/overprov-calibrate.sh OUTDIR

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The dom0 over-provisioning study (thesis section 2.1.2, issue 6).
+# The dom0 over-provisioning study (thesis section 2.1.2).
 #
 #   1. Calibrate: plots/overprov-calibrate.sh runs the split-driver model on
 #      a grid of guest CPU and disk I/O and fits, by least squares (GSL),

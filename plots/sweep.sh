@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Parameter sweeps of dom0sim (issue 7): expand a grid, run it with GNU
+# Parameter sweeps of dom0sim: expand a grid, run it with GNU
 # parallel, resumably, then merge the results into tidy CSV.
 #
 # Usage: plots/sweep.sh SPEC OUTDIR [--jobs N] [--sshloginfile FILE]

@@ -1,5 +1,5 @@
 /* Ordinary least squares of the dom0 CPU a guest causes on its resource use,
- * for the over-provisioning study (issue 6):
+ * for the over-provisioning study:
  *
  *   dom0_cores = intercept + per_cpu_core * guest_cpu_cores
  *                          + per_disk_io * disk_io_time

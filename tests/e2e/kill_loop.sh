@@ -1,5 +1,5 @@
 #!/bin/bash
-# Nothing lost (issue 8): a run killed with SIGKILL at any moment, the
+# Nothing lost: a run killed with SIGKILL at any moment, the
 # write phase included, leaves every result file either absent, the
 # previous complete one or the new complete one; the next run removes the
 # killed run's temporary files.

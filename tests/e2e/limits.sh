@@ -1,5 +1,5 @@
 #!/bin/bash
-# Resource limits (issue 8): --max-events and --max-wall stop a run cleanly
+# Resource limits: --max-events and --max-wall stop a run cleanly
 # with results marked incomplete (exit 3), as SIGINT and SIGTERM do; a
 # scenario that cannot fit in memory is refused at once (exit 2).
 . "$(dirname "$0")/lib.bash"

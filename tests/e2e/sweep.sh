@@ -1,4 +1,4 @@
-# Sweeps (plots/sweep.sh, sweep-run.sh, sweep-merge.sh; issue 7): a small
+# Sweeps (plots/sweep.sh, sweep-run.sh, sweep-merge.sh): a small
 # grid runs and merges into exact row counts and a mean and 95% CI checked
 # by hand; a sweep killed part-way (SIGKILL to its whole process group)
 # and run again ends with exactly one result per run, none run twice; a
