@@ -135,32 +135,6 @@ void sim_bm_add(SimBatchMeans *b, SimTime t, double x)
     b->cur_n = 0;
 }
 
-unsigned sim_mser_truncation(const double *y, unsigned n)
-{
-    if (n < 2)
-        return 0;
-    /* Suffix sums of y and y^2 give each MSER(d) in O(1); the squares are
-     * taken about y[n-1] to keep the cancellation small. */
-    double ref = y[n - 1], s = 0.0, s2 = 0.0;
-    double best = INFINITY;
-    unsigned best_d = 0;
-    for (unsigned d = n; d-- > 0;) {
-        double v = y[d] - ref;
-        s += v;
-        s2 += v * v;
-        if (d > n / 2)
-            continue;
-        double k = (double)(n - d);
-        double ss = fmax(s2 - s * s / k, 0.0);
-        double mser = ss / (k * k);
-        if (mser <= best) {
-            best = mser;
-            best_d = d;
-        }
-    }
-    return best_d;
-}
-
 unsigned sim_bm_mser5(const SimBatchMeans *b)
 {
     if (b->nb < 2)

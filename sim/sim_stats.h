@@ -63,9 +63,7 @@ double sim_tally_ci95(const SimTally *t);
  * is deleted, d at most half the run.  The statistic is always that of
  * batches of 5 (each stored batch also keeps the sum of the squares of
  * its batches of 5 means, so merging loses nothing); only the candidate
- * truncations are the stored batches' boundaries, in steps of m.  (An
- * earlier version took the statistic over the stored means, i.e.
- * MSER-m: at rho = 0.9 it deleted far more and cost coverage.)
+ * truncations are the stored batches' boundaries, in steps of m.
  *
  * Mean and confidence interval.  The mean is that of every observation
  * left (the batch being filled included).  For its interval the R stored
@@ -121,8 +119,6 @@ typedef struct {
 void sim_bm_init(SimBatchMeans *b, SimTime warmup);
 void sim_bm_add(SimBatchMeans *b, SimTime t, double x);
 void sim_bm_result(const SimBatchMeans *b, SimBatchResult *out);
-/* The MSER truncation (in batches, 0..n/2) of the n values y. */
-unsigned sim_mser_truncation(const double *y, unsigned n);
 /* MSER-5's truncation of b, in stored batches (0 .. nb/2). */
 unsigned sim_bm_mser5(const SimBatchMeans *b);
 /* Publishes b's result as the metrics <vm>.<what>_mean_s, _ci95_s and
