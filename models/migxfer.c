@@ -138,12 +138,13 @@ static double guest_speed(Migration *m, SimTime since, void *data)
     MigXfer *x = data;
     (void)since;
     SimTime now = sim_now(x->from->sim);
-    double busy = (double)sched_dom_busy(x->guest->sd);
+    SimTime busy_ns = sched_dom_busy(x->guest->sd);
+    double busy = (double)busy_ns;
     /* Called at the end of every live round: the last call is the instant
      * the guest is paused for the stop-and-copy. */
     x->m = m;
     x->live_end = now;
-    x->live_busy = sched_dom_busy(x->guest->sd);
+    x->live_busy = busy_ns;
     double dt = (double)(now - x->speed_t) * (double)x->guest->vcpus->len;
     double share = dt > 0 ? (busy - x->speed_busy) / dt : 1.0;
     x->speed_t = now;
